@@ -1,0 +1,42 @@
+//! Embeds the contracts in `schemas/` and the SQL in `sql/` into the binary,
+//! so the files a data engineer reads are the ones the code runs, and the
+//! binary works from any directory.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn main() {
+    let root = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&root);
+    let mut out = String::new();
+    for (name, dir, ext) in [
+        ("TABLE_CONTRACTS", "schemas/tables", "toml"),
+        ("PAYLOAD_CONTRACTS", "schemas/payloads", "toml"),
+        ("SQL_VIEWS", "sql/views", "sql"),
+        ("SQL_CHECKS", "sql/checks", "sql"),
+        ("SQL_REPORTS", "sql/reports", "sql"),
+    ] {
+        let dir = root.join(dir);
+        println!("cargo:rerun-if-changed={}", dir.display());
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|e| e == ext))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // File names fix the order: views that build on others sort after them.
+        files.sort();
+        writeln!(out, "/// Embedded from `{}`, sorted by file name.", dir.display()).unwrap();
+        writeln!(out, "pub static {name}: &[(&str, &str)] = &[").unwrap();
+        for file in files {
+            println!("cargo:rerun-if-changed={}", file.display());
+            let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
+            writeln!(out, "    ({stem:?}, include_str!({:?})),", file.display().to_string()).unwrap();
+        }
+        writeln!(out, "];").unwrap();
+    }
+    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("embedded.rs");
+    std::fs::write(dest, out).unwrap();
+}

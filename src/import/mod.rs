@@ -1,0 +1,250 @@
+//! `creativeiq import`: lands the exports a team already has.
+//!
+//! Reads: JSON (an array or newline-delimited) in the seed's record formats
+//! (`schemas/payloads/`), and CSV exports through a TOML column mapping.
+//! Writes: the records' tables (`raw/posts`, `raw/ab_tests`,
+//! `raw/annotations`) and `raw/rejects`. For every input, landed + rejected =
+//! read. To read a new file format, add an adapter beside `json.rs` and
+//! `csv.rs` that hands records to [`sink::Sink`].
+
+mod csv;
+mod json;
+mod sink;
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::contract::{payloads, Payload};
+use crate::lake::{Lake, LakeError};
+
+/// An import could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// An input file cannot be read as a whole (missing, unreadable, not JSON).
+    #[error("{path}: {message}")]
+    Input {
+        /// The input.
+        path: String,
+        /// What is wrong, with the line where there is one.
+        message: String,
+    },
+    /// A mapping file is wrong or does not fit the input.
+    #[error("mapping {path}: {message}")]
+    Mapping {
+        /// The mapping file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An option is wrong.
+    #[error("{0}")]
+    Usage(String),
+    /// Writing to the lake failed.
+    #[error(transparent)]
+    Lake(#[from] LakeError),
+}
+
+/// What one input gave.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputReport {
+    /// The input file.
+    pub input: String,
+    /// Records read.
+    pub read: u64,
+    /// Records landed in their table.
+    pub landed: u64,
+    /// Records rejected (in `raw/rejects`).
+    pub rejected: u64,
+    /// Rows written (an A/B test record lands as one row per variant).
+    pub rows: u64,
+    /// Parquet files written, rejects included.
+    pub files: usize,
+}
+
+/// An import job; see the module docs.
+#[derive(Debug, Clone)]
+pub struct Import {
+    payload: Option<Payload>,
+    mapping: Option<(String, Payload)>,
+    fallbacks: BTreeMap<String, String>,
+    progress: bool,
+}
+
+impl Default for Import {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Import {
+    /// An import that recognises the seed's record formats by their keys.
+    pub fn new() -> Import {
+        Import {
+            payload: None,
+            mapping: None,
+            fallbacks: BTreeMap::new(),
+            progress: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// The platform of records that do not name one.
+    pub fn with_platform(mut self, platform: &str) -> Import {
+        self.fallbacks.insert("platform".into(), platform.into());
+        self
+    }
+
+    /// Reads every record as this built-in payload instead of recognising it.
+    pub fn with_payload(mut self, name: &str) -> Result<Import, ImportError> {
+        let payload = payloads().iter().find(|p| p.name == name).ok_or_else(|| {
+            ImportError::Usage(format!(
+                "unknown payload {name:?}; built-in payloads: {}",
+                payloads().iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        self.payload = Some(payload.clone());
+        Ok(self)
+    }
+
+    /// Reads CSV inputs through the column mapping in `path`.
+    pub fn with_mapping(mut self, path: &Path) -> Result<Import, ImportError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ImportError::Mapping {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        let payload = Payload::parse(&shown, &text).map_err(|e| ImportError::Mapping {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        self.mapping = Some((shown, payload));
+        Ok(self)
+    }
+
+    /// Shows a progress bar (default: when stderr is a terminal).
+    pub fn with_progress(mut self, show: bool) -> Import {
+        self.progress = show;
+        self
+    }
+
+    /// Imports one file into `lake`.
+    pub async fn run(&self, lake: &Lake, path: &Path) -> Result<InputReport, ImportError> {
+        let shown = path.display().to_string();
+        let input_error = |message: String| ImportError::Input {
+            path: shown.clone(),
+            message,
+        };
+        let size = std::fs::metadata(path)
+            .map_err(|e| input_error(e.to_string()))?
+            .len();
+        let stem = self.stem(path).map_err(|e| input_error(e.to_string()))?;
+        let now = Utc::now().timestamp_micros();
+        let bar = self.progress_bar(size, &shown);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| shown.clone());
+        let mut sink = sink::Sink::new(&shown, &format!("import:{name}"), &stem, now, &self.fallbacks);
+        let is_csv = self.mapping.is_some()
+            || matches!(extension(path).as_deref(), Some("csv") | Some("tsv"));
+        if is_csv {
+            let (mapping_path, mapping) = self.mapping.as_ref().ok_or_else(|| {
+                ImportError::Usage(format!(
+                    "{shown} is CSV: pass --mapping FILE.toml to say which column is which \
+                     (see schemas/mappings/facebook_page_insights.toml)"
+                ))
+            })?;
+            csv::import(lake, path, mapping_path, mapping, &mut sink, &bar).await?;
+        } else {
+            json::import(lake, path, self.payload.as_ref(), &mut sink, &bar).await?;
+        }
+        bar.finish_and_clear();
+        let report = sink.finish(lake).await?;
+        tracing::info!(
+            input = %report.input, read = report.read, landed = report.landed,
+            rejected = report.rejected, rows = report.rows, files = report.files, "imported"
+        );
+        Ok(report)
+    }
+
+    /// The batch name of an input: a hash of its bytes and of the options
+    /// that change what it lands as, so the same import twice writes the same
+    /// files.
+    fn stem(&self, path: &Path) -> std::io::Result<String> {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut file = std::fs::File::open(path)?;
+        let mut buffer = vec![0u8; 1 << 20];
+        loop {
+            let n = file.read(&mut buffer)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buffer[..n]);
+        }
+        let options = format!(
+            "{:?}|{:?}|{:?}",
+            self.payload.as_ref().map(|p| &p.name),
+            self.mapping.as_ref().map(|(_, m)| format!("{m:?}")),
+            self.fallbacks
+        );
+        hasher.update(options.as_bytes());
+        Ok(format!("import-{:016x}", hasher.digest()))
+    }
+
+    fn progress_bar(&self, size: u64, shown: &str) -> ProgressBar {
+        if !self.progress {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(size);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_message(shown.to_string());
+        bar
+    }
+}
+
+fn extension(path: &Path) -> Option<String> {
+    path.extension().map(|e| e.to_string_lossy().to_lowercase())
+}
+
+/// Resolves the inputs of `creativeiq import`: files as given, directories
+/// to the files they hold (sorted), so a whole export folder imports at once.
+pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut inner: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| ImportError::Input {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && matches!(
+                            extension(p).as_deref(),
+                            Some("json" | "ndjson" | "jsonl" | "csv" | "tsv")
+                        )
+                })
+                .collect();
+            inner.sort();
+            files.extend(inner);
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            return Err(ImportError::Input {
+                path: path.display().to_string(),
+                message: "no such file".into(),
+            });
+        }
+    }
+    Ok(files)
+}

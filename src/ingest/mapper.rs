@@ -1,0 +1,209 @@
+//! Maps one source record onto rows of a table, following a payload contract.
+
+use std::collections::BTreeMap;
+
+use crate::contract::{Contract, Derive, FieldSource, Payload};
+
+use super::value::{check, convert, day_of, Cell, Raw};
+use super::{SOURCE_COLUMN, SOURCE_RECORD_COLUMN};
+
+/// Why one record could not be landed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reject {
+    /// The field at fault, when one is.
+    pub field: Option<String>,
+    /// What is wrong, in words a person acts on.
+    pub reason: String,
+}
+
+impl Reject {
+    /// A reject about one field.
+    pub fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Reject {
+            field: Some(field.into()),
+            reason: reason.into(),
+        }
+    }
+
+    /// A reject about the whole record.
+    pub fn record(reason: impl Into<String>) -> Self {
+        Reject {
+            field: None,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Turns records of one payload into rows of its table.
+#[derive(Debug)]
+pub struct RowMapper {
+    contract: &'static Contract,
+    payload: Payload,
+    sources: Vec<Option<FieldSource>>,
+    fallbacks: Vec<Option<Cell>>,
+    explode_column: Option<usize>,
+    source_name: String,
+    now_micros: i64,
+}
+
+impl RowMapper {
+    /// Prepares a mapper. `fallbacks` are values for columns the record
+    /// leaves empty (e.g. `--platform`), on top of the payload's constants;
+    /// `source_name` fills the `source` lineage column.
+    pub fn new(
+        payload: &Payload,
+        fallbacks: &BTreeMap<String, String>,
+        source_name: &str,
+        now_micros: i64,
+    ) -> Result<Self, String> {
+        let contract = crate::contract::table(&payload.table).map_err(|e| e.to_string())?;
+        let mut sources = vec![None; contract.columns.len()];
+        for (column, source) in &payload.fields {
+            let i = contract
+                .index_of(column)
+                .ok_or_else(|| format!("{column} is not a column of {}", contract.name))?;
+            sources[i] = Some(source.clone());
+        }
+        let mut constants = vec![None; contract.columns.len()];
+        for (column, text) in payload.constants.iter().chain(fallbacks) {
+            let i = contract
+                .index_of(column)
+                .ok_or_else(|| format!("{column} is not a column of {}", contract.name))?;
+            let c = &contract.columns[i];
+            let cell = convert(Raw::Text(text), c, payload.timestamp_format.as_deref())
+                .and_then(|cell| check(cell, c, now_micros))
+                .map_err(|e| format!("{column} = {text:?}: {e}"))?;
+            constants[i] = Some(cell);
+        }
+        let explode_column = match &payload.explode {
+            Some(e) => Some(
+                contract
+                    .index_of(&e.column)
+                    .ok_or_else(|| format!("{} is not a column of {}", e.column, contract.name))?,
+            ),
+            None => None,
+        };
+        Ok(RowMapper {
+            contract,
+            payload: payload.clone(),
+            sources,
+            fallbacks: constants,
+            explode_column,
+            source_name: source_name.to_string(),
+            now_micros,
+        })
+    }
+
+    /// The table the rows are for.
+    pub fn contract(&self) -> &'static Contract {
+        self.contract
+    }
+
+    /// The payload being read.
+    pub fn payload(&self) -> &Payload {
+        &self.payload
+    }
+
+    /// Maps one record. `lookup` finds a source field by its name (a dotted
+    /// JSON path or a CSV header); `variant` is the exploded variant's key.
+    pub fn map_row<'v>(
+        &self,
+        lookup: &dyn Fn(&str) -> Option<Raw<'v>>,
+        variant: Option<&str>,
+        record_no: i64,
+    ) -> Result<Vec<Cell>, Reject> {
+        let columns = &self.contract.columns;
+        let mut row = Vec::with_capacity(columns.len());
+        for (i, column) in columns.iter().enumerate() {
+            if column.derive.is_some() {
+                row.push(Cell::Null);
+                continue;
+            }
+            let mut cell = if Some(i) == self.explode_column {
+                Cell::Str(variant.unwrap_or_default().to_string())
+            } else if column.name == SOURCE_COLUMN {
+                Cell::Str(self.source_name.clone())
+            } else if column.name == SOURCE_RECORD_COLUMN {
+                Cell::Int(record_no)
+            } else {
+                self.read_field(i, lookup)?
+            };
+            if cell.is_null() {
+                if let Some(fallback) = &self.fallbacks[i] {
+                    cell = fallback.clone();
+                } else if column.default.is_some() {
+                    cell = Cell::Time(self.now_micros);
+                }
+            }
+            if cell.is_null() && !column.nullable {
+                return Err(Reject::field(&column.name, self.missing_reason(i)));
+            }
+            row.push(cell);
+        }
+        for (i, column) in columns.iter().enumerate() {
+            let Some(derive) = self.contract.derive_of(column) else {
+                continue;
+            };
+            row[i] = match derive {
+                Derive::Today => Cell::Str(day_of(self.now_micros)),
+                Derive::Day(source) => {
+                    let j = self.contract.index_of(&source).expect("checked when loaded");
+                    match row[j] {
+                        Cell::Time(us) => Cell::Str(day_of(us)),
+                        _ => return Err(Reject::field(&source, format!("{} needs {source}", column.name))),
+                    }
+                }
+            };
+        }
+        Ok(row)
+    }
+
+    fn read_field<'v>(&self, i: usize, lookup: &dyn Fn(&str) -> Option<Raw<'v>>) -> Result<Cell, Reject> {
+        let column = &self.contract.columns[i];
+        let Some(source) = &self.sources[i] else {
+            return Ok(Cell::Null);
+        };
+        for name in &source.from {
+            let Some(raw) = lookup(name) else { continue };
+            let cell = convert(raw, column, self.payload.timestamp_format.as_deref())
+                .and_then(|cell| check(cell, column, self.now_micros))
+                .map_err(|reason| Reject::field(name, format!("{name}: {reason}")))?;
+            if !cell.is_null() {
+                return Ok(cell);
+            }
+        }
+        Ok(Cell::Null)
+    }
+
+    fn missing_reason(&self, i: usize) -> String {
+        let column = &self.contract.columns[i];
+        let looked = self.sources[i]
+            .as_ref()
+            .map(|s| s.from.join(", "))
+            .unwrap_or_default();
+        let hint = if column.name == "platform" {
+            "; the record names no platform: pass --platform"
+        } else {
+            ""
+        };
+        if looked.is_empty() {
+            format!("missing required field {}{hint}", column.name)
+        } else {
+            format!("missing required field {} (looked for {looked}){hint}", column.name)
+        }
+    }
+
+    /// The record's key for the contract's `unique_in_input` columns.
+    pub fn key(&self, row: &[Cell]) -> Option<Vec<String>> {
+        if self.contract.unique_in_input.is_empty() {
+            return None;
+        }
+        Some(
+            self.contract
+                .unique_in_input
+                .iter()
+                .map(|c| row[self.contract.index_of(c).expect("checked when loaded")].to_key())
+                .collect(),
+        )
+    }
+}

@@ -1,0 +1,23 @@
+//! The landing engine shared by `import` and `collect`: it turns source
+//! records into rows that keep a table's contract, or into rejects that say
+//! why, and writes both to the lake.
+//!
+//! Reads: records handed to it by an adapter (a JSON object, a CSV row, an
+//! API item) through a field lookup. Writes: table partitions, and
+//! `raw/rejects`. For every record it is given, exactly one of the two
+//! happens, so landed + rejected = read always holds.
+
+mod landing;
+mod mapper;
+mod rejects;
+mod value;
+
+pub use landing::{Landing, LandingStats};
+pub use mapper::{Reject, RowMapper};
+pub use rejects::{RejectLog, RejectOrigin};
+pub use value::{day_of, format_time, parse_time, Cell, Raw};
+
+/// The name of the lineage column holding where a row came from.
+pub const SOURCE_COLUMN: &str = "source";
+/// The name of the lineage column holding the record's position in its source.
+pub const SOURCE_RECORD_COLUMN: &str = "source_record";

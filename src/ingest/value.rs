@@ -1,0 +1,321 @@
+//! One value on its way from a source record to an Arrow column: reading it
+//! in the column's type, and the contract's checks on it.
+
+use arrow::datatypes::DataType;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+
+use crate::contract::Column;
+
+/// A source value: a JSON value, or the text of a CSV cell.
+#[derive(Debug, Clone, Copy)]
+pub enum Raw<'a> {
+    /// From a JSON record.
+    Json(&'a serde_json::Value),
+    /// From a text cell.
+    Text(&'a str),
+}
+
+/// A value read in its column's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// No value.
+    Null,
+    /// Text.
+    Str(String),
+    /// A whole number (int32 and int64 columns).
+    Int(i64),
+    /// A finite float.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// Microseconds since the Unix epoch, UTC.
+    Time(i64),
+}
+
+impl Cell {
+    /// Whether the cell holds nothing.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Cell::Null)
+    }
+
+    /// The cell as text, for keys and partition values.
+    pub fn to_key(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Str(s) => s.clone(),
+            Cell::Int(v) => v.to_string(),
+            Cell::Float(v) => v.to_string(),
+            Cell::Bool(v) => v.to_string(),
+            Cell::Time(us) => format_time(*us),
+        }
+    }
+}
+
+/// Formats microseconds since the epoch as RFC 3339 UTC.
+pub fn format_time(micros: i64) -> String {
+    DateTime::from_timestamp_micros(micros)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        .unwrap_or_else(|| format!("{micros}us"))
+}
+
+/// The UTC day (YYYY-MM-DD) of a time in microseconds.
+pub fn day_of(micros: i64) -> String {
+    DateTime::from_timestamp_micros(micros)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// Reads `raw` as a value of `column`'s type. `timestamp_format` is an
+/// extra chrono format for times that are neither RFC 3339 nor ISO.
+pub fn convert(raw: Raw<'_>, column: &Column, timestamp_format: Option<&str>) -> Result<Cell, String> {
+    use serde_json::Value;
+    let text = match raw {
+        Raw::Json(Value::Null) => return Ok(Cell::Null),
+        Raw::Json(Value::String(s)) => Some(s.as_str()),
+        Raw::Text(s) => Some(s),
+        Raw::Json(_) => None,
+    };
+    if let Some(t) = text {
+        if t.trim().is_empty() {
+            return Ok(Cell::Null);
+        }
+    }
+    match column.data_type() {
+        DataType::Utf8 => match (raw, text) {
+            (_, Some(t)) => Ok(Cell::Str(t.to_string())),
+            (Raw::Json(v @ (Value::Number(_) | Value::Bool(_))), _) => Ok(Cell::Str(v.to_string())),
+            (Raw::Json(v), _) => Err(format!("expected text, found {}", describe(v))),
+            (Raw::Text(_), None) => unreachable!("text always has a str"),
+        },
+        DataType::Int32 | DataType::Int64 => {
+            let value = match (raw, text) {
+                (_, Some(t)) => parse_whole(t)?,
+                (Raw::Json(Value::Number(n)), _) => whole_from_number(n)?,
+                (Raw::Json(v), _) => return Err(format!("expected a whole number, found {}", describe(v))),
+                (Raw::Text(_), None) => unreachable!(),
+            };
+            if column.data_type() == &DataType::Int32 && i32::try_from(value).is_err() {
+                return Err(format!("{value} does not fit a 32-bit whole number"));
+            }
+            Ok(Cell::Int(value))
+        }
+        DataType::Float64 | DataType::Float32 => {
+            let value = match (raw, text) {
+                (_, Some(t)) => t
+                    .trim()
+                    .parse::<f64>()
+                    .map_err(|_| format!("expected a number, found {t:?}"))?,
+                (Raw::Json(Value::Number(n)), _) => n.as_f64().ok_or("number out of range")?,
+                (Raw::Json(v), _) => return Err(format!("expected a number, found {}", describe(v))),
+                (Raw::Text(_), None) => unreachable!(),
+            };
+            if value.is_nan() {
+                return Err("is NaN (not a number)".to_string());
+            }
+            if value.is_infinite() {
+                return Err("is infinite".to_string());
+            }
+            Ok(Cell::Float(value))
+        }
+        DataType::Boolean => match (raw, text) {
+            (Raw::Json(Value::Bool(b)), _) => Ok(Cell::Bool(*b)),
+            (_, Some(t)) => parse_bool(t).map(Cell::Bool),
+            (Raw::Json(Value::Number(n)), _) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => {
+                Ok(Cell::Bool(n.as_i64() == Some(1)))
+            }
+            (Raw::Json(v), _) => Err(format!("expected true or false, found {}", describe(v))),
+            (Raw::Text(_), None) => unreachable!(),
+        },
+        DataType::Timestamp(_, _) => match (raw, text) {
+            (_, Some(t)) => parse_time(t, timestamp_format).map(Cell::Time),
+            (Raw::Json(Value::Number(n)), _) => {
+                let secs = n.as_f64().ok_or("number out of range")?;
+                // Epoch milliseconds are common in exports; seconds would
+                // put them thousands of years ahead.
+                let micros = if secs.abs() > 1e11 { secs * 1e3 } else { secs * 1e6 };
+                Ok(Cell::Time(micros as i64))
+            }
+            (Raw::Json(v), _) => Err(format!("expected a time, found {}", describe(v))),
+            (Raw::Text(_), None) => unreachable!(),
+        },
+        other => Err(format!("columns of type {other} cannot be imported")),
+    }
+}
+
+/// Applies the contract's value checks to a converted cell, normalising
+/// enumerated text (case and aliases) on the way.
+pub fn check(cell: Cell, column: &Column, now_micros: i64) -> Result<Cell, String> {
+    match cell {
+        Cell::Str(s) if column.one_of.is_some() => {
+            let lowered = s.trim().to_lowercase();
+            let normal = column.aliases.get(&lowered).cloned().unwrap_or(lowered);
+            let allowed = column.one_of.as_deref().unwrap_or_default();
+            if allowed.contains(&normal) {
+                Ok(Cell::Str(normal))
+            } else {
+                Err(format!("unknown {} {s:?}; expected one of {}", column.name, allowed.join(", ")))
+            }
+        }
+        Cell::Int(v) => {
+            in_range(v as f64, column)?;
+            Ok(Cell::Int(v))
+        }
+        Cell::Float(v) => {
+            in_range(v, column)?;
+            Ok(Cell::Float(v))
+        }
+        // Five minutes of slack for clocks that disagree a little.
+        Cell::Time(us) if column.not_future && us > now_micros + 300_000_000 => Err(format!(
+            "{} is in the future (now is {})",
+            format_time(us),
+            format_time(now_micros)
+        )),
+        other => Ok(other),
+    }
+}
+
+fn in_range(v: f64, column: &Column) -> Result<(), String> {
+    if let Some(min) = column.min {
+        if v < min {
+            return Err(if min == 0.0 {
+                format!("is negative ({v})")
+            } else {
+                format!("{v} is below the minimum {min}")
+            });
+        }
+    }
+    if let Some(max) = column.max {
+        if v > max {
+            return Err(format!("{v} is above the maximum {max}"));
+        }
+    }
+    Ok(())
+}
+
+fn describe(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Array(_) => "a list".into(),
+        serde_json::Value::Object(_) => "an object".into(),
+        serde_json::Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    }
+}
+
+fn whole_from_number(n: &serde_json::Number) -> Result<i64, String> {
+    if let Some(v) = n.as_i64() {
+        return Ok(v);
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+        _ => Err(format!("expected a whole number, found {n}")),
+    }
+}
+
+/// Whole numbers as exports write them: `1250`, `1,250`, `1250.0`.
+fn parse_whole(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    if let Ok(v) = t.parse::<i64>() {
+        return Ok(v);
+    }
+    let grouped = t.contains(',')
+        && t.split(',').skip(1).all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
+    if grouped {
+        if let Ok(v) = t.replace(',', "").parse::<i64>() {
+            return Ok(v);
+        }
+    }
+    match t.parse::<f64>() {
+        Ok(f) if f.is_nan() => Err("is NaN (not a number)".to_string()),
+        Ok(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+        _ => Err(format!("expected a whole number, found {text:?}")),
+    }
+}
+
+fn parse_bool(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "t" | "yes" | "y" | "1" => Ok(true),
+        "false" | "f" | "no" | "n" | "0" => Ok(false),
+        _ => Err(format!("expected true or false, found {text:?}")),
+    }
+}
+
+/// Reads a time: RFC 3339, an ISO date-time without zone (taken as UTC), an
+/// ISO date, or the mapping's own format.
+pub fn parse_time(text: &str, format: Option<&str>) -> Result<i64, String> {
+    let t = text.trim();
+    if let Ok(time) = DateTime::parse_from_rfc3339(t) {
+        return Ok(time.with_timezone(&Utc).timestamp_micros());
+    }
+    let mut formats = vec!["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"];
+    if let Some(f) = format {
+        formats.insert(0, f);
+        if let Ok(time) = DateTime::parse_from_str(t, f) {
+            return Ok(time.with_timezone(&Utc).timestamp_micros());
+        }
+    }
+    for f in formats {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(t, f) {
+            return Ok(Utc.from_utc_datetime(&naive).timestamp_micros());
+        }
+    }
+    let date_formats = format.into_iter().chain(["%Y-%m-%d"]);
+    for f in date_formats {
+        if let Ok(date) = NaiveDate::parse_from_str(t, f) {
+            let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+            return Ok(Utc.from_utc_datetime(&midnight).timestamp_micros());
+        }
+    }
+    Err(format!(
+        "cannot read {text:?} as a time; expected RFC 3339 such as 2024-01-15T14:30:00Z{}",
+        if format.is_some() {
+            " or the mapping's timestamp_format"
+        } else {
+            " (a CSV mapping can set timestamp_format)"
+        }
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::table;
+
+    fn col(name: &str) -> &'static Column {
+        table("raw.posts").unwrap().column(name).unwrap()
+    }
+
+    #[test]
+    fn numbers_read_from_json_and_text() {
+        let likes = col("likes");
+        let j = serde_json::json!(1250);
+        assert_eq!(convert(Raw::Json(&j), likes, None), Ok(Cell::Int(1250)));
+        assert_eq!(convert(Raw::Text("1,250"), likes, None), Ok(Cell::Int(1250)));
+        assert_eq!(convert(Raw::Text("12.0"), likes, None), Ok(Cell::Int(12)));
+        assert!(convert(Raw::Text("abc"), likes, None).unwrap_err().contains("whole number"));
+        assert!(convert(Raw::Text("NaN"), likes, None).unwrap_err().contains("NaN"));
+        assert_eq!(convert(Raw::Text(" "), likes, None), Ok(Cell::Null));
+        let rate = col("engagement_rate_reported");
+        assert!(convert(Raw::Text("nan"), rate, None).unwrap_err().contains("NaN"));
+    }
+
+    #[test]
+    fn checks_normalise_and_refuse() {
+        let now = parse_time("2025-01-01T00:00:00Z", None).unwrap();
+        let platform = col("platform");
+        assert_eq!(check(Cell::Str("Twitter".into()), platform, now), Ok(Cell::Str("x".into())));
+        assert!(check(Cell::Str("myspace".into()), platform, now).unwrap_err().contains("expected one of"));
+        assert!(check(Cell::Int(-3), col("likes"), now).unwrap_err().contains("negative"));
+        let later = parse_time("2030-01-01", None).unwrap();
+        assert!(check(Cell::Time(later), col("published_at"), now).unwrap_err().contains("future"));
+    }
+
+    #[test]
+    fn times_in_common_shapes() {
+        let t = parse_time("2024-01-15T14:30:00Z", None).unwrap();
+        assert_eq!(parse_time("2024-01-15 14:30:00", None).unwrap(), t);
+        assert_eq!(parse_time("2024-01-15T15:30:00+01:00", None).unwrap(), t);
+        assert_eq!(parse_time("01/15/2024 02:30:00 PM", Some("%m/%d/%Y %I:%M:%S %p")).unwrap(), t);
+        assert_eq!(day_of(t), "2024-01-15");
+        assert!(parse_time("yesterday", None).is_err());
+    }
+}

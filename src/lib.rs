@@ -1,0 +1,19 @@
+//! CreativeIQ predicts how well a visual design will perform before it is
+//! published, and explains why: a columnar pipeline on Arrow, Parquet and
+//! DataFusion over an object-store lake.
+//!
+//! Each stage is a module that reads and writes lake tables, and talks to the
+//! others only through those tables and the contracts in `schemas/`:
+//!
+//! - [`lake`]: the object store, partitioned Parquet writes, blobs;
+//! - [`contract`]: the table and payload contracts;
+//! - [`ingest`]: the landing engine (rows or rejects) under import and collect;
+//! - [`import`]: exports a team already has (JSON, CSV);
+//! - [`query`]: DataFusion SQL over the lake's tables and views.
+#![warn(missing_docs)]
+
+pub mod contract;
+pub mod import;
+pub mod ingest;
+pub mod lake;
+pub mod query;

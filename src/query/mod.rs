@@ -1,0 +1,164 @@
+//! SQL over the lake with DataFusion.
+//!
+//! Reads: every table of `schemas/tables/` as a listing table over its lake
+//! folder (Hive partitions as columns, so filters on them prune files), and
+//! the views of `sql/views/`, registered in file-name order under their
+//! file's stem (without a leading `NN_`). Writes nothing: [`Session::query`]
+//! refuses DDL, DML and `COPY`. To add a view, drop a `.sql` file holding one
+//! SELECT into `sql/views/`.
+
+mod output;
+
+use std::sync::Arc;
+
+use datafusion::catalog::MemorySchemaProvider;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::error::DataFusionError;
+use datafusion::execution::context::SQLOptions;
+use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
+
+use crate::contract::{tables, Contract, SQL_VIEWS};
+use crate::lake::Lake;
+
+pub use output::{write_batches, OutputFormat};
+
+/// A query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// The statement would change something; `creativeiq sql` only reads.
+    #[error("creativeiq sql only reads: {kind} is refused; the lake is written by import, collect and the pipeline stages")]
+    ReadOnly {
+        /// What kind of statement it was.
+        kind: String,
+    },
+    /// DataFusion refused or failed the query.
+    #[error("{context}: {source}")]
+    DataFusion {
+        /// What was being done.
+        context: String,
+        /// DataFusion's error.
+        #[source]
+        source: DataFusionError,
+    },
+}
+
+impl QueryError {
+    fn datafusion(context: impl Into<String>) -> impl FnOnce(DataFusionError) -> QueryError {
+        let context = context.into();
+        move |source| QueryError::DataFusion { context, source }
+    }
+}
+
+/// A DataFusion session with the lake's tables and views registered.
+pub struct Session {
+    ctx: SessionContext,
+}
+
+impl Session {
+    /// Registers every contract table and every view of `sql/views/`.
+    pub async fn open(lake: &Lake) -> Result<Session, QueryError> {
+        let config = SessionConfig::new()
+            .with_information_schema(true)
+            .with_default_catalog_and_schema("datafusion", "public");
+        let ctx = SessionContext::new_with_config(config);
+        let (url, store) = lake.store();
+        ctx.register_object_store(&url, store);
+        let session = Session { ctx };
+        for contract in tables() {
+            session.register_table(lake, contract)?;
+        }
+        for (stem, sql) in SQL_VIEWS {
+            session.register_view(stem, sql).await?;
+        }
+        Ok(session)
+    }
+
+    fn register_table(&self, lake: &Lake, contract: &Contract) -> Result<(), QueryError> {
+        let (schema_name, _) = contract.sql_name();
+        let catalog = self.ctx.catalog("datafusion").expect("the default catalog exists");
+        if catalog.schema(schema_name).is_none() {
+            catalog
+                .register_schema(schema_name, Arc::new(MemorySchemaProvider::new()))
+                .map_err(QueryError::datafusion(format!("registering schema {schema_name}")))?;
+        }
+        let url = lake.table_url(contract);
+        let table_url = ListingTableUrl::parse(&url)
+            .map_err(QueryError::datafusion(format!("table {} at {url}", contract.name)))?;
+        let partitions = contract
+            .partition_columns()
+            .map(|c| (c.name.clone(), c.data_type().clone()))
+            .collect();
+        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+            .with_file_extension(".parquet")
+            .with_table_partition_cols(partitions);
+        let config = ListingTableConfig::new(table_url)
+            .with_listing_options(options)
+            .with_schema(contract.file_schema());
+        let table = ListingTable::try_new(config)
+            .map_err(QueryError::datafusion(format!("table {}", contract.name)))?;
+        // Re-registering replaces the old table, so a session can be reopened safely.
+        let _ = self.ctx.deregister_table(contract.name.as_str());
+        self.ctx
+            .register_table(contract.name.as_str(), Arc::new(table))
+            .map_err(QueryError::datafusion(format!("registering {}", contract.name)))?;
+        Ok(())
+    }
+
+    async fn register_view(&self, stem: &str, sql: &str) -> Result<(), QueryError> {
+        let name = view_name(stem);
+        let statement = format!("CREATE OR REPLACE VIEW {name} AS\n{sql}");
+        self.ctx
+            .sql(&statement)
+            .await
+            .map_err(QueryError::datafusion(format!("view {name} (sql/views/{stem}.sql)")))?;
+        Ok(())
+    }
+
+    /// Plans a read-only query.
+    pub async fn query(&self, sql: &str) -> Result<DataFrame, QueryError> {
+        let state = self.ctx.state();
+        let plan = state
+            .create_logical_plan(sql)
+            .await
+            .map_err(QueryError::datafusion("planning the query"))?;
+        let read_only = SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        if let Err(e) = read_only.verify_plan(&plan) {
+            let message = e.strip_backtrace();
+            let kind = message
+                .split_once(": ")
+                .map(|(_, k)| k.trim().to_string())
+                .unwrap_or(message);
+            return Err(QueryError::ReadOnly { kind });
+        }
+        self.ctx
+            .execute_logical_plan(plan)
+            .await
+            .map_err(QueryError::datafusion("running the query"))
+    }
+
+    /// The DataFusion context, for stages that build their own plans.
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+}
+
+/// `10_posts` names the view `posts`: the number only orders registration.
+fn view_name(stem: &str) -> &str {
+    match stem.split_once('_') {
+        Some((number, rest)) if number.chars().all(|c| c.is_ascii_digit()) => rest,
+        _ => stem,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn view_names_drop_the_order_prefix() {
+        assert_eq!(super::view_name("10_posts_valid"), "posts_valid");
+        assert_eq!(super::view_name("posts"), "posts");
+    }
+}
