@@ -28,12 +28,22 @@ fn main() {
             .unwrap_or_default();
         // File names fix the order: views that build on others sort after them.
         files.sort();
-        writeln!(out, "/// Embedded from `{}`, sorted by file name.", dir.display()).unwrap();
+        writeln!(
+            out,
+            "/// Embedded from `{}`, sorted by file name.",
+            dir.display()
+        )
+        .unwrap();
         writeln!(out, "pub static {name}: &[(&str, &str)] = &[").unwrap();
         for file in files {
             println!("cargo:rerun-if-changed={}", file.display());
             let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
-            writeln!(out, "    ({stem:?}, include_str!({:?})),", file.display().to_string()).unwrap();
+            writeln!(
+                out,
+                "    ({stem:?}, include_str!({:?})),",
+                file.display().to_string()
+            )
+            .unwrap();
         }
         writeln!(out, "];").unwrap();
     }

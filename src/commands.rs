@@ -47,16 +47,28 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
                 reports.push(import.run(&lake, file).await?);
             }
             let mut out = std::io::stdout().lock();
-            writeln!(out, "{:<40} {:>10} {:>10} {:>10}", "input", "read", "landed", "rejected")?;
+            writeln!(
+                out,
+                "{:<40} {:>10} {:>10} {:>10}",
+                "input", "read", "landed", "rejected"
+            )?;
             let (mut read, mut landed, mut rejected) = (0, 0, 0);
             for r in &reports {
-                writeln!(out, "{:<40} {:>10} {:>10} {:>10}", r.input, r.read, r.landed, r.rejected)?;
+                writeln!(
+                    out,
+                    "{:<40} {:>10} {:>10} {:>10}",
+                    r.input, r.read, r.landed, r.rejected
+                )?;
                 read += r.read;
                 landed += r.landed;
                 rejected += r.rejected;
             }
             if reports.len() > 1 {
-                writeln!(out, "{:<40} {:>10} {:>10} {:>10}", "total", read, landed, rejected)?;
+                writeln!(
+                    out,
+                    "{:<40} {:>10} {:>10} {:>10}",
+                    "total", read, landed, rejected
+                )?;
             }
             if rejected > 0 {
                 writeln!(
@@ -76,7 +88,10 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             write_batches(&mut out, &batches, format)?;
             Ok(Outcome::Done)
         }
-        Command::Schema { table: name, payloads: show_payloads } => {
+        Command::Schema {
+            table: name,
+            payloads: show_payloads,
+        } => {
             let mut out = std::io::stdout().lock();
             if show_payloads {
                 for p in payloads() {

@@ -106,7 +106,9 @@ fn yes() -> bool {
 impl Column {
     /// The column's Arrow type.
     pub fn data_type(&self) -> &DataType {
-        self.data_type.as_ref().expect("resolved when the contract is loaded")
+        self.data_type
+            .as_ref()
+            .expect("resolved when the contract is loaded")
     }
 
     /// The Arrow field of this column.
@@ -181,11 +183,16 @@ impl Contract {
             .iter()
             .find(|c| c.default.as_deref().is_some_and(|d| d != "now()"))
         {
-            return Err(invalid(format!("column {}: the only default is now()", c.name)));
+            return Err(invalid(format!(
+                "column {}: the only default is now()",
+                c.name
+            )));
         }
         for key in &contract.unique_in_input {
             if contract.column(key).is_none() {
-                return Err(invalid(format!("unique_in_input names unknown column {key}")));
+                return Err(invalid(format!(
+                    "unique_in_input names unknown column {key}"
+                )));
             }
         }
         let fields: Vec<Field> = contract
@@ -293,7 +300,12 @@ impl Contract {
 
     /// A readable description of the contract, for `creativeiq schema`.
     pub fn describe(&self) -> String {
-        let mut out = format!("{}  (lake path {}/)\n  {}\n", self.name, self.path(), self.description);
+        let mut out = format!(
+            "{}  (lake path {}/)\n  {}\n",
+            self.name,
+            self.path(),
+            self.description
+        );
         for c in &self.columns {
             let mut notes = Vec::new();
             if c.partition {
@@ -409,26 +421,41 @@ mod tests {
         for payload in payloads() {
             let contract = table(&payload.table).unwrap();
             for column in payload.fields.keys() {
-                assert!(contract.column(column).is_some(), "{}: {column}", payload.name);
+                assert!(
+                    contract.column(column).is_some(),
+                    "{}: {column}",
+                    payload.name
+                );
             }
         }
     }
 
     #[test]
     fn a_bad_contract_is_refused_with_its_file() {
-        let err = Contract::parse("x.toml", "name = \"a.b\"\ndescription = \"\"\n[[columns]]\nname = \"c\"\ntype = \"int128\"\n")
-            .unwrap_err()
-            .to_string();
+        let err = Contract::parse(
+            "x.toml",
+            "name = \"a.b\"\ndescription = \"\"\n[[columns]]\nname = \"c\"\ntype = \"int128\"\n",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("x.toml") && err.contains("int128"), "{err}");
-        assert!(table("raw.nope").unwrap_err().to_string().contains("raw.posts"));
+        assert!(table("raw.nope")
+            .unwrap_err()
+            .to_string()
+            .contains("raw.posts"));
     }
 
     #[test]
     fn check_batch_refuses_a_wrong_type() {
         use arrow::array::Int64Array;
         let contract = table("raw.images").unwrap();
-        let schema = Arc::new(Schema::new(vec![Field::new("sha256", DataType::Int64, false)]));
-        let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![1]))]).unwrap();
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "sha256",
+            DataType::Int64,
+            false,
+        )]));
+        let batch =
+            RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![1]))]).unwrap();
         assert!(contract.check_batch(&batch).is_err());
     }
 }

@@ -72,8 +72,12 @@ mod tests {
     #[test]
     fn nested_types_parse() {
         let t = parse_type("list<struct<hex:utf8, share:float64>>").unwrap();
-        let DataType::List(item) = t else { panic!("{t:?}") };
-        let DataType::Struct(fields) = item.data_type() else { panic!() };
+        let DataType::List(item) = t else {
+            panic!("{t:?}")
+        };
+        let DataType::Struct(fields) = item.data_type() else {
+            panic!()
+        };
         assert_eq!(fields.len(), 2);
         assert_eq!(fields[1].data_type(), &DataType::Float64);
         assert!(parse_type("list<>").is_err());

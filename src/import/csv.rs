@@ -59,10 +59,11 @@ pub(super) async fn import(
         .map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_string(), i))
         .collect();
     check_mapping(mapping_path, mapping, &columns, &headers, &shown)?;
-    sink.prepare(Some(mapping)).map_err(|message| ImportError::Mapping {
-        path: mapping_path.to_string(),
-        message,
-    })?;
+    sink.prepare(Some(mapping))
+        .map_err(|message| ImportError::Mapping {
+            path: mapping_path.to_string(),
+            message,
+        })?;
 
     let mut record = csv::StringRecord::new();
     let mut skipped = 0usize;
@@ -77,16 +78,23 @@ pub(super) async fn import(
             Ok(false) => break,
             Ok(true) if skipped < mapping.skip_rows => skipped += 1,
             Ok(true) => {
-                let lookup = |name: &str| columns.get(name).and_then(|&i| record.get(i)).map(Raw::Text);
+                let lookup = |name: &str| {
+                    columns
+                        .get(name)
+                        .and_then(|&i| record.get(i))
+                        .map(Raw::Text)
+                };
                 let mapper = &sink.mappers()[0];
-                let mapped = mapper.map_row(&lookup, None, line).map(|row| (0, vec![row]));
+                let mapped = mapper
+                    .map_row(&lookup, None, line)
+                    .map(|row| (0, vec![row]));
                 sink.accept(line, raw, mapped);
             }
             Err(e) => {
                 let reason = match e.kind() {
-                    csv::ErrorKind::UnequalLengths { len, expected_len, .. } => format!(
-                        "line has {len} fields, the header has {expected_len}"
-                    ),
+                    csv::ErrorKind::UnequalLengths {
+                        len, expected_len, ..
+                    } => format!("line has {len} fields, the header has {expected_len}"),
                     csv::ErrorKind::Utf8 { err, .. } => format!("not UTF-8 text: {err}"),
                     _ => format!("malformed CSV: {e}"),
                 };
@@ -125,7 +133,11 @@ fn check_mapping(
                         .map(|n| format!("{n:?}"))
                         .collect::<Vec<_>>()
                         .join(" or "),
-                    headers.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ")
+                    headers
+                        .iter()
+                        .map(|h| format!("{h:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             });
         }

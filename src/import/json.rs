@@ -91,7 +91,11 @@ fn first_byte(reader: &mut BufReader<std::fs::File>) -> std::io::Result<Option<u
 
 /// A JSON array is one document, so a syntax error in it fails the whole
 /// input: there is no line to reject on its own.
-fn import_array(reader: &mut BufReader<std::fs::File>, sink: &mut Sink, bar: &ProgressBar) -> Result<(), String> {
+fn import_array(
+    reader: &mut BufReader<std::fs::File>,
+    sink: &mut Sink,
+    bar: &ProgressBar,
+) -> Result<(), String> {
     let mut text = String::new();
     reader
         .read_to_string(&mut text)
@@ -117,7 +121,8 @@ fn import_array(reader: &mut BufReader<std::fs::File>, sink: &mut Sink, bar: &Pr
 }
 
 fn map_line(mappers: &[RowMapper], line: &[u8], record_no: i64) -> Mapped {
-    let text = std::str::from_utf8(line).map_err(|e| Reject::record(format!("not UTF-8 text: {e}")))?;
+    let text =
+        std::str::from_utf8(line).map_err(|e| Reject::record(format!("not UTF-8 text: {e}")))?;
     let value: Value = serde_json::from_str(text.trim_end())
         .map_err(|e| Reject::record(format!("malformed JSON: {e}")))?;
     map_value(mappers, &value, record_no)
@@ -141,7 +146,11 @@ fn map_value(mappers: &[RowMapper], value: &Value, record_no: i64) -> Mapped {
                     "unrecognised record: expected the keys of one of {}",
                     mappers
                         .iter()
-                        .map(|m| format!("{} ({})", m.payload().name, m.payload().detect.join(", ")))
+                        .map(|m| format!(
+                            "{} ({})",
+                            m.payload().name,
+                            m.payload().detect.join(", ")
+                        ))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ))
@@ -157,7 +166,11 @@ fn map_value(mappers: &[RowMapper], value: &Value, record_no: i64) -> Mapped {
                     .get(field)
                     .filter(|v| v.is_object())
                     .ok_or_else(|| Reject::field(field, format!("missing variant {field}")))?;
-                rows.push(mapper.map_row(&|p| lookup(object, Some(variant), p), Some(key), record_no)?);
+                rows.push(mapper.map_row(
+                    &|p| lookup(object, Some(variant), p),
+                    Some(key),
+                    record_no,
+                )?);
             }
             rows
         }
@@ -166,7 +179,11 @@ fn map_value(mappers: &[RowMapper], value: &Value, record_no: i64) -> Mapped {
 }
 
 /// Finds `a.b.c` in a record, or `@variant.x` in the exploded variant.
-fn lookup<'v>(record: &'v Map<String, Value>, variant: Option<&'v Value>, path: &str) -> Option<Raw<'v>> {
+fn lookup<'v>(
+    record: &'v Map<String, Value>,
+    variant: Option<&'v Value>,
+    path: &str,
+) -> Option<Raw<'v>> {
     let (mut current, rest) = match path.strip_prefix("@variant.") {
         Some(rest) => (variant?, rest),
         None => {

@@ -102,7 +102,11 @@ impl Import {
         let payload = payloads().iter().find(|p| p.name == name).ok_or_else(|| {
             ImportError::Usage(format!(
                 "unknown payload {name:?}; built-in payloads: {}",
-                payloads().iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+                payloads()
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })?;
         self.payload = Some(payload.clone());
@@ -147,7 +151,13 @@ impl Import {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| shown.clone());
-        let mut sink = sink::Sink::new(&shown, &format!("import:{name}"), &stem, now, &self.fallbacks);
+        let mut sink = sink::Sink::new(
+            &shown,
+            &format!("import:{name}"),
+            &stem,
+            now,
+            &self.fallbacks,
+        );
         let is_csv = self.mapping.is_some()
             || matches!(extension(path).as_deref(), Some("csv") | Some("tsv"));
         if is_csv {

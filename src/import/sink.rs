@@ -59,7 +59,14 @@ impl Sink {
         };
         self.mappers = chosen
             .into_iter()
-            .map(|p| RowMapper::new(p, &self.relevant_fallbacks(p), &self.source_name, self.now_micros))
+            .map(|p| {
+                RowMapper::new(
+                    p,
+                    &self.relevant_fallbacks(p),
+                    &self.source_name,
+                    self.now_micros,
+                )
+            })
             .collect::<Result<_, _>>()?;
         Ok(&self.mappers)
     }

@@ -125,7 +125,11 @@ impl Landing {
 
     /// Adds one row (all contract columns, partition keys included).
     pub fn push(&mut self, row: &[Cell]) {
-        let key: Vec<String> = self.partition_columns.iter().map(|&i| row[i].to_key()).collect();
+        let key: Vec<String> = self
+            .partition_columns
+            .iter()
+            .map(|&i| row[i].to_key())
+            .collect();
         let contract = self.contract;
         let file_columns = &self.file_columns;
         let partition = self.partitions.entry(key).or_insert_with(|| Partition {
@@ -154,7 +158,8 @@ impl Landing {
             if partition.rows == 0 || (!all && partition.rows < ROWS_PER_FILE) {
                 continue;
             }
-            let columns: Vec<ArrayRef> = partition.builders.iter_mut().map(Builder::finish).collect();
+            let columns: Vec<ArrayRef> =
+                partition.builders.iter_mut().map(Builder::finish).collect();
             let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| {
                 LakeError::Contract(crate::contract::ContractError::Broken {
                     table: self.contract.name.clone(),
@@ -162,7 +167,9 @@ impl Landing {
                 })
             })?;
             let name = format!("{}-{:04}", self.stem, partition.files);
-            let written = lake.write_table_file(self.contract, key, &name, &batch).await?;
+            let written = lake
+                .write_table_file(self.contract, key, &name, &batch)
+                .await?;
             self.stats.rows += written.rows;
             self.stats.files.push(written);
             partition.files += 1;

@@ -147,10 +147,18 @@ impl RowMapper {
             row[i] = match derive {
                 Derive::Today => Cell::Str(day_of(self.now_micros)),
                 Derive::Day(source) => {
-                    let j = self.contract.index_of(&source).expect("checked when loaded");
+                    let j = self
+                        .contract
+                        .index_of(&source)
+                        .expect("checked when loaded");
                     match row[j] {
                         Cell::Time(us) => Cell::Str(day_of(us)),
-                        _ => return Err(Reject::field(&source, format!("{} needs {source}", column.name))),
+                        _ => {
+                            return Err(Reject::field(
+                                &source,
+                                format!("{} needs {source}", column.name),
+                            ))
+                        }
                     }
                 }
             };
@@ -158,7 +166,11 @@ impl RowMapper {
         Ok(row)
     }
 
-    fn read_field<'v>(&self, i: usize, lookup: &dyn Fn(&str) -> Option<Raw<'v>>) -> Result<Cell, Reject> {
+    fn read_field<'v>(
+        &self,
+        i: usize,
+        lookup: &dyn Fn(&str) -> Option<Raw<'v>>,
+    ) -> Result<Cell, Reject> {
         let column = &self.contract.columns[i];
         let Some(source) = &self.sources[i] else {
             return Ok(Cell::Null);
@@ -189,7 +201,10 @@ impl RowMapper {
         if looked.is_empty() {
             format!("missing required field {}{hint}", column.name)
         } else {
-            format!("missing required field {} (looked for {looked}){hint}", column.name)
+            format!(
+                "missing required field {} (looked for {looked}){hint}",
+                column.name
+            )
         }
     }
 

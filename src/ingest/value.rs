@@ -67,7 +67,11 @@ pub fn day_of(micros: i64) -> String {
 
 /// Reads `raw` as a value of `column`'s type. `timestamp_format` is an
 /// extra chrono format for times that are neither RFC 3339 nor ISO.
-pub fn convert(raw: Raw<'_>, column: &Column, timestamp_format: Option<&str>) -> Result<Cell, String> {
+pub fn convert(
+    raw: Raw<'_>,
+    column: &Column,
+    timestamp_format: Option<&str>,
+) -> Result<Cell, String> {
     use serde_json::Value;
     let text = match raw {
         Raw::Json(Value::Null) => return Ok(Cell::Null),
@@ -91,7 +95,9 @@ pub fn convert(raw: Raw<'_>, column: &Column, timestamp_format: Option<&str>) ->
             let value = match (raw, text) {
                 (_, Some(t)) => parse_whole(t)?,
                 (Raw::Json(Value::Number(n)), _) => whole_from_number(n)?,
-                (Raw::Json(v), _) => return Err(format!("expected a whole number, found {}", describe(v))),
+                (Raw::Json(v), _) => {
+                    return Err(format!("expected a whole number, found {}", describe(v)))
+                }
                 (Raw::Text(_), None) => unreachable!(),
             };
             if column.data_type() == &DataType::Int32 && i32::try_from(value).is_err() {
@@ -106,7 +112,9 @@ pub fn convert(raw: Raw<'_>, column: &Column, timestamp_format: Option<&str>) ->
                     .parse::<f64>()
                     .map_err(|_| format!("expected a number, found {t:?}"))?,
                 (Raw::Json(Value::Number(n)), _) => n.as_f64().ok_or("number out of range")?,
-                (Raw::Json(v), _) => return Err(format!("expected a number, found {}", describe(v))),
+                (Raw::Json(v), _) => {
+                    return Err(format!("expected a number, found {}", describe(v)))
+                }
                 (Raw::Text(_), None) => unreachable!(),
             };
             if value.is_nan() {
@@ -132,7 +140,11 @@ pub fn convert(raw: Raw<'_>, column: &Column, timestamp_format: Option<&str>) ->
                 let secs = n.as_f64().ok_or("number out of range")?;
                 // Epoch milliseconds are common in exports; seconds would
                 // put them thousands of years ahead.
-                let micros = if secs.abs() > 1e11 { secs * 1e3 } else { secs * 1e6 };
+                let micros = if secs.abs() > 1e11 {
+                    secs * 1e3
+                } else {
+                    secs * 1e6
+                };
                 Ok(Cell::Time(micros as i64))
             }
             (Raw::Json(v), _) => Err(format!("expected a time, found {}", describe(v))),
@@ -153,7 +165,11 @@ pub fn check(cell: Cell, column: &Column, now_micros: i64) -> Result<Cell, Strin
             if allowed.contains(&normal) {
                 Ok(Cell::Str(normal))
             } else {
-                Err(format!("unknown {} {s:?}; expected one of {}", column.name, allowed.join(", ")))
+                Err(format!(
+                    "unknown {} {s:?}; expected one of {}",
+                    column.name,
+                    allowed.join(", ")
+                ))
             }
         }
         Cell::Int(v) => {
@@ -218,7 +234,9 @@ fn parse_whole(text: &str) -> Result<i64, String> {
         return Ok(v);
     }
     let grouped = t.contains(',')
-        && t.split(',').skip(1).all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
+        && t.split(',')
+            .skip(1)
+            .all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
     if grouped {
         if let Ok(v) = t.replace(',', "").parse::<i64>() {
             return Ok(v);
@@ -246,7 +264,11 @@ pub fn parse_time(text: &str, format: Option<&str>) -> Result<i64, String> {
     if let Ok(time) = DateTime::parse_from_rfc3339(t) {
         return Ok(time.with_timezone(&Utc).timestamp_micros());
     }
-    let mut formats = vec!["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"];
+    let mut formats = vec![
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ];
     if let Some(f) = format {
         formats.insert(0, f);
         if let Ok(time) = DateTime::parse_from_str(t, f) {
@@ -289,24 +311,42 @@ mod tests {
         let likes = col("likes");
         let j = serde_json::json!(1250);
         assert_eq!(convert(Raw::Json(&j), likes, None), Ok(Cell::Int(1250)));
-        assert_eq!(convert(Raw::Text("1,250"), likes, None), Ok(Cell::Int(1250)));
+        assert_eq!(
+            convert(Raw::Text("1,250"), likes, None),
+            Ok(Cell::Int(1250))
+        );
         assert_eq!(convert(Raw::Text("12.0"), likes, None), Ok(Cell::Int(12)));
-        assert!(convert(Raw::Text("abc"), likes, None).unwrap_err().contains("whole number"));
-        assert!(convert(Raw::Text("NaN"), likes, None).unwrap_err().contains("NaN"));
+        assert!(convert(Raw::Text("abc"), likes, None)
+            .unwrap_err()
+            .contains("whole number"));
+        assert!(convert(Raw::Text("NaN"), likes, None)
+            .unwrap_err()
+            .contains("NaN"));
         assert_eq!(convert(Raw::Text(" "), likes, None), Ok(Cell::Null));
         let rate = col("engagement_rate_reported");
-        assert!(convert(Raw::Text("nan"), rate, None).unwrap_err().contains("NaN"));
+        assert!(convert(Raw::Text("nan"), rate, None)
+            .unwrap_err()
+            .contains("NaN"));
     }
 
     #[test]
     fn checks_normalise_and_refuse() {
         let now = parse_time("2025-01-01T00:00:00Z", None).unwrap();
         let platform = col("platform");
-        assert_eq!(check(Cell::Str("Twitter".into()), platform, now), Ok(Cell::Str("x".into())));
-        assert!(check(Cell::Str("myspace".into()), platform, now).unwrap_err().contains("expected one of"));
-        assert!(check(Cell::Int(-3), col("likes"), now).unwrap_err().contains("negative"));
+        assert_eq!(
+            check(Cell::Str("Twitter".into()), platform, now),
+            Ok(Cell::Str("x".into()))
+        );
+        assert!(check(Cell::Str("myspace".into()), platform, now)
+            .unwrap_err()
+            .contains("expected one of"));
+        assert!(check(Cell::Int(-3), col("likes"), now)
+            .unwrap_err()
+            .contains("negative"));
         let later = parse_time("2030-01-01", None).unwrap();
-        assert!(check(Cell::Time(later), col("published_at"), now).unwrap_err().contains("future"));
+        assert!(check(Cell::Time(later), col("published_at"), now)
+            .unwrap_err()
+            .contains("future"));
     }
 
     #[test]
@@ -314,7 +354,10 @@ mod tests {
         let t = parse_time("2024-01-15T14:30:00Z", None).unwrap();
         assert_eq!(parse_time("2024-01-15 14:30:00", None).unwrap(), t);
         assert_eq!(parse_time("2024-01-15T15:30:00+01:00", None).unwrap(), t);
-        assert_eq!(parse_time("01/15/2024 02:30:00 PM", Some("%m/%d/%Y %I:%M:%S %p")).unwrap(), t);
+        assert_eq!(
+            parse_time("01/15/2024 02:30:00 PM", Some("%m/%d/%Y %I:%M:%S %p")).unwrap(),
+            t
+        );
         assert_eq!(day_of(t), "2024-01-15");
         assert!(parse_time("yesterday", None).is_err());
     }

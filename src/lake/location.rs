@@ -42,7 +42,9 @@ impl Location {
             let rest = rest.trim_matches('/');
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             if !valid_bucket(bucket) {
-                return Err(bad("the bucket name must be 3-63 characters of a-z, 0-9, '.' and '-'"));
+                return Err(bad(
+                    "the bucket name must be 3-63 characters of a-z, 0-9, '.' and '-'",
+                ));
             }
             return Ok(Location::S3 {
                 bucket: bucket.to_string(),
@@ -127,7 +129,9 @@ impl Location {
                     .ok();
                 // A plain-HTTP endpoint (a local MinIO or moto) is only ever
                 // one the user named; real S3 stays HTTPS.
-                let allow_http = endpoint.as_deref().is_some_and(|e| e.starts_with("http://"));
+                let allow_http = endpoint
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with("http://"));
                 let client = ClientOptions::new()
                     .with_allow_http(allow_http)
                     .with_connect_timeout(Duration::from_secs(10))
@@ -144,7 +148,9 @@ impl Location {
                 if let Some(endpoint) = endpoint {
                     builder = builder.with_endpoint(endpoint);
                 }
-                if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
+                if std::env::var("AWS_REGION").is_err()
+                    && std::env::var("AWS_DEFAULT_REGION").is_err()
+                {
                     builder = builder.with_region("us-east-1");
                 }
                 let store = builder.build().map_err(|e| LakeError::Unreachable {
@@ -210,7 +216,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("f");
         std::fs::write(&file, b"x").unwrap();
-        let err = Location::parse(file.to_str().unwrap()).unwrap_err().to_string();
+        let err = Location::parse(file.to_str().unwrap())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not a directory"), "{err}");
     }
 }

@@ -206,7 +206,11 @@ impl Lake {
             mode: PutMode::Create,
             ..Default::default()
         };
-        match self.store.put_opts(&path, PutPayload::from(bytes), options).await {
+        match self
+            .store
+            .put_opts(&path, PutPayload::from(bytes), options)
+            .await
+        {
             Ok(_) => Ok(true),
             Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
             // Some S3-compatible stores do not support conditional PUT; a

@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use datafusion::catalog::MemorySchemaProvider;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
@@ -76,15 +78,22 @@ impl Session {
 
     fn register_table(&self, lake: &Lake, contract: &Contract) -> Result<(), QueryError> {
         let (schema_name, _) = contract.sql_name();
-        let catalog = self.ctx.catalog("datafusion").expect("the default catalog exists");
+        let catalog = self
+            .ctx
+            .catalog("datafusion")
+            .expect("the default catalog exists");
         if catalog.schema(schema_name).is_none() {
             catalog
                 .register_schema(schema_name, Arc::new(MemorySchemaProvider::new()))
-                .map_err(QueryError::datafusion(format!("registering schema {schema_name}")))?;
+                .map_err(QueryError::datafusion(format!(
+                    "registering schema {schema_name}"
+                )))?;
         }
         let url = lake.table_url(contract);
-        let table_url = ListingTableUrl::parse(&url)
-            .map_err(QueryError::datafusion(format!("table {} at {url}", contract.name)))?;
+        let table_url = ListingTableUrl::parse(&url).map_err(QueryError::datafusion(format!(
+            "table {} at {url}",
+            contract.name
+        )))?;
         let partitions = contract
             .partition_columns()
             .map(|c| (c.name.clone(), c.data_type().clone()))
@@ -101,7 +110,10 @@ impl Session {
         let _ = self.ctx.deregister_table(contract.name.as_str());
         self.ctx
             .register_table(contract.name.as_str(), Arc::new(table))
-            .map_err(QueryError::datafusion(format!("registering {}", contract.name)))?;
+            .map_err(QueryError::datafusion(format!(
+                "registering {}",
+                contract.name
+            )))?;
         Ok(())
     }
 
@@ -111,7 +123,9 @@ impl Session {
         self.ctx
             .sql(&statement)
             .await
-            .map_err(QueryError::datafusion(format!("view {name} (sql/views/{stem}.sql)")))?;
+            .map_err(QueryError::datafusion(format!(
+                "view {name} (sql/views/{stem}.sql)"
+            )))?;
         Ok(())
     }
 

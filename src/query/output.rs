@@ -27,7 +27,9 @@ pub fn write_batches(
             writeln!(out, "{table}")?;
         }
         OutputFormat::Csv => {
-            let mut writer = arrow::csv::WriterBuilder::new().with_header(true).build(out);
+            let mut writer = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(out);
             for batch in batches {
                 writer.write(batch)?;
             }

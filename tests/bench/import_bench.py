@@ -1,0 +1,78 @@
+"""make bench-import: `creativeiq import` of 1,000,000 seed-format post records
+from NDJSON, beside pyarrow's read_json + write_table (zstd) on the same file.
+
+Prints records per second, wall time and peak memory (max RSS) of each, and
+the ratio. Each side runs in its own process so its peak memory is its own."""
+import json, os, random, resource, shutil, subprocess, sys, time
+
+N = int(os.environ.get("BENCH_RECORDS", "1000000"))
+OUT = os.environ.get("BENCH_DIR", "bench-out/import")
+BIN = os.environ.get("CREATIVEIQ", "target/release/creativeiq")
+PLATFORMS = ["instagram", "linkedin", "facebook", "tiktok", "x", "dribbble", "behance"]
+
+
+def generate(path):
+    rnd = random.Random(7)
+    with open(path, "w") as f:
+        for i in range(N):
+            day = rnd.randrange(365)
+            month, dom = 1 + day // 31 % 12, 1 + day % 28
+            f.write(json.dumps({
+                "id": f"post_{i}",
+                "platform": PLATFORMS[i % 7],
+                "image_url": f"https://cdn.example.com/img/{i:08d}.jpg",
+                "engagement_metrics": {
+                    "likes": rnd.randrange(5000), "comments": rnd.randrange(300),
+                    "shares": rnd.randrange(200), "saves": rnd.randrange(400),
+                    "reach": 10000 + rnd.randrange(90000), "impressions": 20000 + rnd.randrange(200000),
+                },
+                "audience_size": 1000 + rnd.randrange(1000000),
+                "posting_time": f"2024-{month:02d}-{dom:02d}T{rnd.randrange(24):02d}:{rnd.randrange(60):02d}:00Z",
+            }) + "\n")
+
+
+def timed(cmd):
+    """Runs cmd under GNU time; returns wall seconds, stdout and peak RSS in KiB."""
+    start = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"{cmd[0]} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return wall, proc.stdout, int(proc.stderr.strip().splitlines()[-1])
+
+
+PYARROW = r"""
+import sys, pyarrow.json as pj, pyarrow.parquet as pq
+table = pj.read_json(sys.argv[1])
+pq.write_table(table, sys.argv[2], compression="zstd")
+print(table.num_rows)
+"""
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    data = os.path.join(OUT, f"posts-{N}.ndjson")
+    if not os.path.exists(data):
+        print(f"generating {N:,} records into {data} ...", flush=True)
+        generate(data)
+    size_mb = os.path.getsize(data) / 1e6
+    lake = os.path.join(OUT, "lake")
+    shutil.rmtree(lake, ignore_errors=True)
+
+    wall_c, out, peak_c = timed([BIN, "--lake", lake, "--quiet", "import", data])
+    landed = int(out.strip().splitlines()[1].split()[-2])
+    assert landed == N, f"landed {landed} of {N}: {out}"
+    wall_p, out, peak_p = timed([sys.executable, "-c", PYARROW, data, os.path.join(OUT, "pyarrow.parquet")])
+    assert int(out) == N
+
+    print()
+    print(f"bench-import: {N:,} post records, {size_mb:,.0f} MB of NDJSON, {os.cpu_count()} cores")
+    print(f"{'':<44}{'seconds':>9}{'records/s':>13}{'peak MB':>10}")
+    print(f"{'creativeiq import (validated, partitioned)':<44}{wall_c:>9.2f}{N / wall_c:>13,.0f}{peak_c / 1024:>10,.0f}")
+    print(f"{'pyarrow read_json + write_table (zstd)':<44}{wall_p:>9.2f}{N / wall_p:>13,.0f}{peak_p / 1024:>10,.0f}")
+    print(f"speed: creativeiq is {wall_p / wall_c:.2f}x pyarrow (above 1 is faster)")
+    print(f"peak memory: creativeiq uses {peak_c / peak_p:.2f}x pyarrow's")
+
+
+if __name__ == "__main__":
+    main()
