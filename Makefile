@@ -7,7 +7,7 @@ LAKE ?= lake
 BIN := target/release/creativeiq
 DEBUG_BIN := target/debug/creativeiq
 
-.PHONY: help demo test lint build build-release bench-import clean-lake setup-python
+.PHONY: help demo test lint build build-release bench-import clean-lake setup-python test-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -23,7 +23,7 @@ demo: build ## Run the pipeline as far as it exists on the sample data in ./lake
 	@echo "== A/B tests as imported"
 	$(DEBUG_BIN) --lake $(LAKE) sql "SELECT test_id, variant, impressions, conversion_rate, click_through_rate FROM raw.ab_tests ORDER BY test_id, variant"
 
-test: setup-python lint ## Run every test (the README's test command)
+test: setup-python test-data lint ## Run every test (the README's test command)
 	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server RUST_BACKTRACE=0 $(CARGO) test
 
 lint: ## cargo fmt --check and clippy with warnings as errors
@@ -42,6 +42,25 @@ $(VENV)/.installed: Makefile
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet 'moto[server]' pyarrow
+	touch $@
+
+# Real images for the feature tests, from the registries named in the
+# images README: scikit-image's wheel (skimage/data) and Debian's
+# sway-backgrounds.
+DATA := .data
+SKIMAGE_IMAGES := astronaut.png camera.png chelsea.png coffee.png color.png hubble_deep_field.jpg logo.png motorcycle_left.png page.png rocket.jpg text.png
+SWAY_IMAGES := Sway_Wallpaper_Blue_1136x640.png Sway_Wallpaper_Blue_768x1024_Portrait.png
+
+test-data: $(DATA)/images/.fetched ## Fetch the real test images (pip wheel, Debian package)
+
+$(DATA)/images/.fetched: | setup-python
+	mkdir -p $(DATA)/download $(DATA)/images
+	$(PY) -m pip download --quiet --no-deps --dest $(DATA)/download scikit-image==0.26.0
+	cd $(DATA)/download && $(CURDIR)/$(PY) -m zipfile -e scikit_image-0.26.0-*.whl skimage-wheel
+	for f in $(SKIMAGE_IMAGES); do cp $(DATA)/download/skimage-wheel/skimage/data/$$f $(DATA)/images/; done
+	cd $(DATA)/download && (apt-get download sway-backgrounds 2>/dev/null || (apt-get update -qq && apt-get download sway-backgrounds))
+	dpkg -x $(DATA)/download/sway-backgrounds_*.deb $(DATA)/download/sway
+	for f in $(SWAY_IMAGES); do cp $(DATA)/download/sway/usr/share/backgrounds/sway/$$f $(DATA)/images/; done
 	touch $@
 
 bench-import: build-release setup-python ## Import 1,000,000 NDJSON posts, beside pyarrow

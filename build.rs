@@ -15,6 +15,7 @@ fn main() {
         ("SQL_VIEWS", "sql/views", "sql"),
         ("SQL_CHECKS", "sql/checks", "sql"),
         ("SQL_REPORTS", "sql/reports", "sql"),
+        ("SQL_JOBS", "sql/jobs", "sql"),
     ] {
         let dir = root.join(dir);
         println!("cargo:rerun-if-changed={}", dir.display());

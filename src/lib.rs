@@ -9,11 +9,17 @@
 //! - [`contract`]: the table and payload contracts;
 //! - [`ingest`]: the landing engine (rows or rejects) under import and collect;
 //! - [`import`]: exports a team already has (JSON, CSV);
-//! - [`query`]: DataFusion SQL over the lake's tables and views.
+//! - [`query`]: DataFusion SQL over the lake's tables and views;
+//! - [`features`]: visual features of every image (FEATURES.md);
+//! - [`collect`]: the platform collectors (one engine, one adapter each);
+//! - [`sim`]: a local simulator of the platforms' APIs.
 #![warn(missing_docs)]
 
+pub mod collect;
 pub mod contract;
+pub mod features;
 pub mod import;
 pub mod ingest;
 pub mod lake;
 pub mod query;
+pub mod sim;

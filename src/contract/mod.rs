@@ -25,7 +25,16 @@ pub use types::parse_type;
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
-pub(crate) use embedded::SQL_VIEWS;
+pub(crate) use embedded::{SQL_JOBS, SQL_VIEWS};
+
+/// The SQL of a job in `sql/jobs/`, by file stem.
+pub(crate) fn job_sql(name: &str) -> &'static str {
+    SQL_JOBS
+        .iter()
+        .find(|(stem, _)| *stem == name)
+        .map(|(_, sql)| *sql)
+        .unwrap_or_else(|| panic!("sql/jobs/{name}.sql is embedded at build time"))
+}
 
 /// A contract could not be read, or a batch does not keep it.
 #[derive(Debug, thiserror::Error)]

@@ -6,10 +6,10 @@ use std::path::Path;
 
 use indicatif::ProgressBar;
 use rayon::prelude::*;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::contract::Payload;
-use crate::ingest::{Raw, Reject, RowMapper};
+use crate::ingest::{map_object, Reject, RowMapper};
 use crate::lake::Lake;
 
 use super::sink::{Mapped, Sink};
@@ -156,49 +156,7 @@ fn map_value(mappers: &[RowMapper], value: &Value, record_no: i64) -> Mapped {
                 ))
             })?
     };
-    let mapper = &mappers[index];
-    let rows = match &mapper.payload().explode {
-        None => vec![mapper.map_row(&|p| lookup(object, None, p), None, record_no)?],
-        Some(explode) => {
-            let mut rows = Vec::with_capacity(explode.variants.len());
-            for (key, field) in &explode.variants {
-                let variant = object
-                    .get(field)
-                    .filter(|v| v.is_object())
-                    .ok_or_else(|| Reject::field(field, format!("missing variant {field}")))?;
-                rows.push(mapper.map_row(
-                    &|p| lookup(object, Some(variant), p),
-                    Some(key),
-                    record_no,
-                )?);
-            }
-            rows
-        }
-    };
-    Ok((index, rows))
-}
-
-/// Finds `a.b.c` in a record, or `@variant.x` in the exploded variant.
-fn lookup<'v>(
-    record: &'v Map<String, Value>,
-    variant: Option<&'v Value>,
-    path: &str,
-) -> Option<Raw<'v>> {
-    let (mut current, rest) = match path.strip_prefix("@variant.") {
-        Some(rest) => (variant?, rest),
-        None => {
-            let (head, rest) = path.split_once('.').unwrap_or((path, ""));
-            let first = record.get(head)?;
-            if rest.is_empty() {
-                return Some(Raw::Json(first));
-            }
-            (first, rest)
-        }
-    };
-    for part in rest.split('.') {
-        current = current.get(part)?;
-    }
-    Some(Raw::Json(current))
+    Ok((index, map_object(&mappers[index], object, record_no)?))
 }
 
 fn kind(value: &Value) -> &'static str {

@@ -180,6 +180,65 @@ impl Import {
         Ok(report)
     }
 
+    /// Registers image files: each is checked, stored once under
+    /// `blobs/images/` and recorded in `raw/images` (a broken one also in
+    /// `raw/rejects`), so `creativeiq features` can extract them.
+    pub async fn run_images(
+        &self,
+        lake: &Lake,
+        paths: &[PathBuf],
+    ) -> Result<InputReport, ImportError> {
+        let now = Utc::now().timestamp_micros();
+        let mut files = Vec::with_capacity(paths.len());
+        for path in paths {
+            let bytes = std::fs::read(path).map_err(|e| ImportError::Input {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+            files.push((format!("file://{}", absolute.display()), bytes));
+        }
+        // Named by the images' content: the same images again replace the
+        // same files.
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        for (url, bytes) in &files {
+            hasher.update(url.as_bytes());
+            hasher.update(&xxhash_rust::xxh3::xxh3_64(bytes).to_le_bytes());
+        }
+        let stem = format!("import-{:016x}", hasher.digest());
+        let mut log = crate::ingest::images::ImageLog::new(&stem, Default::default());
+        let mut rejects = crate::ingest::RejectLog::new("import", &stem, now);
+        let mut report = InputReport {
+            input: format!("{} image files", files.len()),
+            ..Default::default()
+        };
+        for (record, (url, bytes)) in files.into_iter().enumerate() {
+            report.read += 1;
+            let landed = log.land(lake, &url, bytes.into(), now).await?;
+            if landed.probe.is_ok() {
+                report.landed += 1;
+                report.rows += 1;
+            } else {
+                report.rejected += 1;
+                let reason = format!(
+                    "image {}: {}",
+                    landed.probe.status,
+                    landed.probe.error.as_deref().unwrap_or_default()
+                );
+                let origin = crate::ingest::RejectOrigin {
+                    input: &url,
+                    record: record as i64 + 1,
+                    payload: None,
+                    table: Some("raw.images"),
+                };
+                rejects.add(origin, &crate::ingest::Reject::field("image", reason), &url);
+            }
+        }
+        report.files += log.finish(lake).await?.files.len();
+        report.files += rejects.finish(lake).await?.files.len();
+        Ok(report)
+    }
+
     /// The batch name of an input: a hash of its bytes and of the options
     /// that change what it lands as, so the same import twice writes the same
     /// files.
@@ -221,6 +280,15 @@ impl Import {
     }
 }
 
+/// Whether `path` is named like an image file (`import` registers those in
+/// `raw/images` instead of reading records from them).
+pub fn is_image(path: &Path) -> bool {
+    matches!(
+        extension(path).as_deref(),
+        Some("png" | "jpg" | "jpeg" | "webp" | "gif")
+    )
+}
+
 fn extension(path: &Path) -> Option<String> {
     path.extension().map(|e| e.to_string_lossy().to_lowercase())
 }
@@ -239,10 +307,10 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
                     p.is_file()
-                        && matches!(
+                        && (matches!(
                             extension(p).as_deref(),
                             Some("json" | "ndjson" | "jsonl" | "csv" | "tsv")
-                        )
+                        ) || is_image(p))
                 })
                 .collect();
             inner.sort();

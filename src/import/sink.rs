@@ -55,7 +55,9 @@ impl Sink {
     pub(super) fn prepare(&mut self, only: Option<&Payload>) -> Result<&[RowMapper], String> {
         let chosen: Vec<&Payload> = match only {
             Some(p) => vec![p],
-            None => payloads().iter().collect(),
+            // Only payloads that say how to recognise them; the collectors'
+            // API payloads are read by name.
+            None => payloads().iter().filter(|p| !p.detect.is_empty()).collect(),
         };
         self.mappers = chosen
             .into_iter()

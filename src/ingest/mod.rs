@@ -7,13 +7,16 @@
 //! `raw/rejects`. For every record it is given, exactly one of the two
 //! happens, so landed + rejected = read always holds.
 
+pub mod images;
 mod landing;
 mod mapper;
+mod record;
 mod rejects;
 mod value;
 
 pub use landing::{Landing, LandingStats};
 pub use mapper::{Reject, RowMapper};
+pub use record::map_object;
 pub use rejects::{RejectLog, RejectOrigin};
 pub use value::{day_of, format_time, parse_time, Cell, Raw};
 

@@ -264,6 +264,10 @@ pub fn parse_time(text: &str, format: Option<&str>) -> Result<i64, String> {
     if let Ok(time) = DateTime::parse_from_rfc3339(t) {
         return Ok(time.with_timezone(&Utc).timestamp_micros());
     }
+    // The Graph API writes offsets without a colon: 2024-01-15T14:30:00+0000.
+    if let Ok(time) = DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%z") {
+        return Ok(time.with_timezone(&Utc).timestamp_micros());
+    }
     let mut formats = vec![
         "%Y-%m-%dT%H:%M:%S%.f",
         "%Y-%m-%d %H:%M:%S%.f",
@@ -354,6 +358,7 @@ mod tests {
         let t = parse_time("2024-01-15T14:30:00Z", None).unwrap();
         assert_eq!(parse_time("2024-01-15 14:30:00", None).unwrap(), t);
         assert_eq!(parse_time("2024-01-15T15:30:00+01:00", None).unwrap(), t);
+        assert_eq!(parse_time("2024-01-15T14:30:00+0000", None).unwrap(), t);
         assert_eq!(
             parse_time("01/15/2024 02:30:00 PM", Some("%m/%d/%Y %I:%M:%S %p")).unwrap(),
             t

@@ -241,6 +241,18 @@ impl Lake {
             .map_err(store_error)
     }
 
+    /// Deletes an object (a missing one is not an error).
+    pub async fn delete(&self, relative: &str) -> Result<(), LakeError> {
+        match self.store.delete(&self.path(relative)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(source) => Err(LakeError::Store {
+                action: "deleting",
+                path: relative.to_string(),
+                source,
+            }),
+        }
+    }
+
     /// Every object under `relative`, recursively, sorted by path.
     pub async fn list(&self, relative: &str) -> Result<Vec<ObjectMeta>, LakeError> {
         let prefix = self.path(relative);

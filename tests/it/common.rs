@@ -136,3 +136,15 @@ pub fn write_posts_ndjson(path: &Path, n: usize, days: usize) {
         .unwrap();
     }
 }
+
+/// The real sample images, fetched from the registries by `make test-data`
+/// (scikit-image's wheel and Debian's sway-backgrounds).
+pub fn real_images() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(".data/images");
+    assert!(
+        dir.join("astronaut.png").exists(),
+        "the real test images are missing from {}: run `make test-data` (make test does)",
+        dir.display()
+    );
+    dir
+}

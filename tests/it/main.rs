@@ -1,7 +1,9 @@
 //! Integration tests: the `creativeiq` binary and library against real lakes
 //! (a temporary directory, and S3 on a local moto server).
 
+// mod collect;
 mod common;
+mod features;
 mod import;
 mod lake;
 mod query;

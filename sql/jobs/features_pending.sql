@@ -1,0 +1,14 @@
+-- The images a `creativeiq features` run works on: every image in raw.images
+-- (in the chosen dt range) with no row in features.design for the current
+-- extractor version. $1 = extractor version, $2 / $3 = first and last dt.
+-- An image fetched twice is extracted once, under its first dt.
+SELECT i.sha256, min(i.format) AS format, min(i.dt) AS dt
+FROM raw.images AS i
+WHERE i.dt BETWEEN $2 AND $3
+  AND NOT EXISTS (
+    SELECT 1
+    FROM features.design AS f
+    WHERE f.version = $1 AND f.image_sha256 = i.sha256
+  )
+GROUP BY i.sha256
+ORDER BY dt, i.sha256

@@ -1,0 +1,64 @@
+//! Behance projects: page numbers until an empty page; the key is a query
+//! parameter.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::{id_of, time_of, Adapter, Page, Window};
+use crate::collect::client::{ApiClient, Auth, FetchError};
+use crate::collect::Platform;
+
+/// Behance projects.
+pub struct Behance;
+
+#[async_trait]
+impl Adapter for Behance {
+    fn platform(&self) -> Platform {
+        Platform::Behance
+    }
+    fn payload(&self) -> &'static str {
+        "behance_project"
+    }
+    fn auth(&self) -> Auth {
+        Auth::Query("api_key")
+    }
+    async fn audience(&self, api: &ApiClient, account: &str) -> Result<Option<u64>, FetchError> {
+        let (value, _) = api.get_json(&format!("v2/users/{account}"), &[]).await?;
+        Ok(value
+            .pointer("/user/stats/followers")
+            .and_then(Value::as_u64))
+    }
+    async fn page(
+        &self,
+        api: &ApiClient,
+        account: &str,
+        _window: &Window,
+        cursor: Option<&Value>,
+    ) -> Result<Page, FetchError> {
+        let page = cursor.and_then(Value::as_u64).unwrap_or(1);
+        let query = [("page", page.to_string()), ("per_page", "24".to_string())];
+        let (value, _) = api
+            .get_json(&format!("v2/users/{account}/projects"), &query)
+            .await?;
+        let items = value
+            .get("projects")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let next = (!items.is_empty()).then(|| json!(page + 1));
+        Ok(Page { items, next })
+    }
+    fn item_id(&self, item: &Value) -> Option<String> {
+        id_of(item.get("id"))
+    }
+    fn published_at(&self, item: &Value) -> Option<DateTime<Utc>> {
+        time_of(item.get("published_on"))
+    }
+    fn image_pointers(&self) -> &'static [&'static str] {
+        &["/covers/original"]
+    }
+    fn newest_first_unfiltered(&self) -> bool {
+        true
+    }
+}

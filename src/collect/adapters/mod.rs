@@ -1,0 +1,153 @@
+//! One small adapter per platform: where its list lives, how it pages, what
+//! it must fetch besides the list (insights, statistics), and where an
+//! item's image and publication time are. Everything else (retries, rate
+//! limits, images, landing, resume) is the engine's.
+//!
+//! To add a platform: a file here implementing [`Adapter`], a payload
+//! contract `schemas/payloads/<platform>_<item>.toml` mapping its items onto
+//! `raw.posts`, a variant in [`super::Platform`], and its routes in the
+//! simulator.
+
+mod behance;
+mod dribbble;
+mod graph;
+mod linkedin;
+mod optimizely;
+mod tiktok;
+mod x;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::client::{ApiClient, Auth, FetchError};
+use super::Platform;
+
+/// The publication window of a collection, `[since, until)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    /// First instant included.
+    pub since: DateTime<Utc>,
+    /// First instant excluded.
+    pub until: DateTime<Utc>,
+}
+
+impl Window {
+    /// Whether `t` is inside.
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        t >= self.since && t < self.until
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The items, as the API gave them (adapters may reshape).
+    pub items: Vec<Value>,
+    /// What to ask for the next page; None on the last page.
+    pub next: Option<Value>,
+}
+
+/// A platform's specifics.
+#[async_trait]
+pub trait Adapter: Send + Sync {
+    /// The platform.
+    fn platform(&self) -> Platform;
+
+    /// The payload contract (`schemas/payloads/`) its items are landed with.
+    fn payload(&self) -> &'static str;
+
+    /// How the token is sent.
+    fn auth(&self) -> Auth {
+        Auth::Bearer
+    }
+
+    /// The account's audience (followers), when the API says.
+    async fn audience(&self, api: &ApiClient, account: &str) -> Result<Option<u64>, FetchError>;
+
+    /// One page of the account's items; `cursor` is the previous page's `next`.
+    async fn page(
+        &self,
+        api: &ApiClient,
+        account: &str,
+        window: &Window,
+        cursor: Option<&Value>,
+    ) -> Result<Page, FetchError>;
+
+    /// Fetches what the list leaves out (insights, statistics, image URLs)
+    /// into the items.
+    async fn enrich(
+        &self,
+        _api: &ApiClient,
+        _account: &str,
+        _items: &mut [Value],
+    ) -> Result<(), FetchError> {
+        Ok(())
+    }
+
+    /// The item's id.
+    fn item_id(&self, item: &Value) -> Option<String>;
+
+    /// When the item was published.
+    fn published_at(&self, item: &Value) -> Option<DateTime<Utc>>;
+
+    /// JSON pointers of the item's image URLs; the engine writes each
+    /// image's sha256 beside its URL, as `<key>_sha256`.
+    fn image_pointers(&self) -> &'static [&'static str];
+
+    /// Whether the list comes newest first without a server-side date
+    /// filter, so the walk stops at the first page older than the window.
+    fn newest_first_unfiltered(&self) -> bool {
+        false
+    }
+}
+
+/// The adapter of a platform.
+pub fn adapter(platform: Platform) -> Box<dyn Adapter> {
+    match platform {
+        Platform::Instagram => Box::new(graph::Instagram),
+        Platform::Facebook => Box::new(graph::Facebook),
+        Platform::Linkedin => Box::new(linkedin::Linkedin),
+        Platform::Tiktok => Box::new(tiktok::Tiktok),
+        Platform::X => Box::new(x::X),
+        Platform::Dribbble => Box::new(dribbble::Dribbble),
+        Platform::Behance => Box::new(behance::Behance),
+        Platform::Optimizely => Box::new(optimizely::Optimizely),
+    }
+}
+
+/// Reads an id that an API gives as a number or a string.
+fn id_of(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Parses the time formats the APIs use: RFC 3339, the Graph API's
+/// `+0000` offsets, Unix seconds.
+fn time_of(value: Option<&Value>) -> Option<DateTime<Utc>> {
+    match value? {
+        Value::String(s) => DateTime::parse_from_rfc3339(s)
+            .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%z"))
+            .ok()
+            .map(|t| t.with_timezone(&Utc)),
+        Value::Number(n) => DateTime::from_timestamp(n.as_i64()?, 0),
+        _ => None,
+    }
+}
+
+/// The `rel="next"` URL of a `Link` header.
+fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let link = headers.get(reqwest::header::LINK)?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (url, rel) = part.split_once(';')?;
+        rel.contains("rel=\"next\"").then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
+    })
+}

@@ -1,0 +1,382 @@
+//! Composition features on the working image (FEATURES.md "Layout and
+//! composition"): where the visual weight sits, how it balances, mirror
+//! symmetry, flat space, alignment of edges to a grid, and focal regions.
+
+use super::canny::Gradients;
+use super::components::components;
+use super::grey::Grey;
+use super::resize::SmallImage;
+
+/// Largest possible L1 Sobel magnitude on 8-bit data (4·255 per axis).
+const MAX_L1: f32 = 2040.0;
+/// Block side and flatness threshold (grey std) for `whitespace`.
+const FLAT_BLOCK: usize = 8;
+const FLAT_STD: f64 = 4.0;
+/// Dominant lines looked for per axis, and how wide a line is (± bins).
+const GRID_LINES: usize = 4;
+const GRID_HALF_WIDTH: usize = 1;
+/// A dominant line must gather edge pixels along at least this share of the
+/// image's extent; texture rarely lines up that far.
+const GRID_MIN_RUN: f64 = 0.15;
+/// Cell side (pixels) of the coarse grid on which focal regions are found.
+const FOCAL_CELL: usize = 16;
+const MAX_FOCAL: u32 = 9;
+
+/// Layout features, in FEATURES.md order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct Layout {
+    pub rule_of_thirds: f64,
+    pub balance_lr: f64,
+    pub balance_tb: f64,
+    pub symmetry_lr: f64,
+    pub whitespace: f64,
+    pub grid_alignment: f64,
+    pub focal_points: u32,
+}
+
+/// Computes every layout feature.
+pub(super) fn layout(img: &SmallImage, grey: &Grey, grad: &Gradients, edges: &[bool]) -> Layout {
+    let weight = WeightMap::new(img, grad);
+    let (lr, tb) = weight.balance();
+    Layout {
+        rule_of_thirds: weight.rule_of_thirds(),
+        balance_lr: lr,
+        balance_tb: tb,
+        symmetry_lr: symmetry_lr(&grey.y, img.w, img.h),
+        whitespace: whitespace(&grey.y, img.w, img.h),
+        grid_alignment: grid_alignment(grad, edges),
+        focal_points: focal_points(&weight.weight, img.w, img.h),
+    }
+}
+
+/// Per-channel median of the working image (the "background" colour),
+/// from every other pixel of every other row: a median needs no more.
+fn median_colour(img: &SmallImage) -> [f32; 3] {
+    let mut hist = [[0usize; 256]; 3];
+    let mut n = 0usize;
+    for row in img.rgb.chunks_exact(img.w.max(1)).step_by(2) {
+        for p in row.iter().step_by(2) {
+            for c in 0..3 {
+                // The cast saturates to 0..255 (NaN to 0).
+                hist[c][usize::from((p[c] + 0.5) as u8)] += 1;
+            }
+            n += 1;
+        }
+    }
+    let half = n.div_ceil(2);
+    hist.map(|h| {
+        let mut acc = 0;
+        for (v, &count) in h.iter().enumerate() {
+            acc += count;
+            if acc >= half {
+                return v as f32;
+            }
+        }
+        255.0
+    })
+}
+
+/// Visual weight per pixel with its column and row profiles.
+struct WeightMap {
+    w: usize,
+    h: usize,
+    weight: Vec<f32>,
+    cols: Vec<f64>,
+    rows: Vec<f64>,
+}
+
+impl WeightMap {
+    /// Edges attract the eye, and so do regions that differ from the
+    /// dominant colour, more so when saturated. Saturation scales the colour
+    /// term from 1/2 (grey) to 1 (pure hue) so that a dark shape on a light
+    /// page still weighs something.
+    fn new(img: &SmallImage, grad: &Gradients) -> Self {
+        let (w, h) = (img.w, img.h);
+        let med = median_colour(img);
+        let inv_norm = 1.0 / (255.0 * 3f32.sqrt());
+        let mut weight = Vec::with_capacity(w * h);
+        let mut cols = vec![0f64; w];
+        let mut rows = vec![0f64; h];
+        for (y, row) in img.rgb.chunks_exact(w).enumerate() {
+            let mut row_sum = 0f64;
+            for (x, p) in row.iter().enumerate() {
+                let d =
+                    ((p[0] - med[0]).powi(2) + (p[1] - med[1]).powi(2) + (p[2] - med[2]).powi(2))
+                        .sqrt();
+                let (max, min) = (p[0].max(p[1]).max(p[2]), p[0].min(p[1]).min(p[2]));
+                let s = if max > 0.0 { (max - min) / max } else { 0.0 };
+                let v = grad.l1(y * w + x) as f32 / MAX_L1 + (0.5 + 0.5 * s) * d * inv_norm;
+                weight.push(v);
+                cols[x] += f64::from(v);
+                row_sum += f64::from(v);
+            }
+            rows[y] = row_sum;
+        }
+        Self {
+            w,
+            h,
+            weight,
+            cols,
+            rows,
+        }
+    }
+
+    fn total(&self) -> f64 {
+        self.rows.iter().sum()
+    }
+
+    /// Weight centroid in pixel units (pixel centres), or the image centre
+    /// when there is no weight.
+    fn centroid(&self) -> (f64, f64) {
+        let total = self.total();
+        if total <= 0.0 {
+            return (self.w as f64 / 2.0, self.h as f64 / 2.0);
+        }
+        let moment = |p: &[f64]| {
+            p.iter()
+                .enumerate()
+                .map(|(i, v)| v * (i as f64 + 0.5))
+                .sum::<f64>()
+        };
+        (moment(&self.cols) / total, moment(&self.rows) / total)
+    }
+
+    /// 1 − 3·d, d = distance from the weight centroid to the nearest thirds
+    /// point over the diagonal; 3 because a corner is 1/3 diagonal away from
+    /// its nearest thirds point, the farthest any point can be.
+    fn rule_of_thirds(&self) -> f64 {
+        let (cx, cy) = self.centroid();
+        let (wf, hf) = (self.w as f64, self.h as f64);
+        let d = [1.0 / 3.0, 2.0 / 3.0]
+            .iter()
+            .flat_map(|&tx| [1.0 / 3.0, 2.0 / 3.0].map(|ty| (cx - tx * wf).hypot(cy - ty * hf)))
+            .fold(f64::INFINITY, f64::min)
+            / wf.hypot(hf);
+        (1.0 - 3.0 * d).clamp(0.0, 1.0)
+    }
+
+    /// (left/right, top/bottom) balance; a centre row or column is split
+    /// evenly between the halves.
+    fn balance(&self) -> (f64, f64) {
+        (halves_balance(&self.cols), halves_balance(&self.rows))
+    }
+}
+
+/// 1 − |first half − second half| / total of a profile (1 when empty).
+fn halves_balance(profile: &[f64]) -> f64 {
+    let n = profile.len();
+    let mut first: f64 = profile[..n / 2].iter().sum();
+    let mut second: f64 = profile[n.div_ceil(2)..].iter().sum();
+    if n % 2 == 1 {
+        first += profile[n / 2] / 2.0;
+        second += profile[n / 2] / 2.0;
+    }
+    let total = first + second;
+    if total > 0.0 {
+        1.0 - (first - second).abs() / total
+    } else {
+        1.0
+    }
+}
+
+/// Pearson correlation of the grey image with its mirror, mapped to 0..1;
+/// a flat image is perfectly symmetric.
+fn symmetry_lr(y: &[f32], w: usize, h: usize) -> f64 {
+    let n = (w * h) as f64;
+    if n == 0.0 {
+        return 1.0;
+    }
+    let mean = y.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+    let (mut cov, mut var) = (0f64, 0f64);
+    for row in y.chunks_exact(w) {
+        for x in 0..w {
+            let a = f64::from(row[x]) - mean;
+            let b = f64::from(row[w - 1 - x]) - mean;
+            cov += a * b;
+            var += a * a;
+        }
+    }
+    if var <= 1e-9 * n {
+        return 1.0;
+    }
+    ((cov / var + 1.0) / 2.0).clamp(0.0, 1.0)
+}
+
+/// Share of 8x8 blocks whose grey standard deviation is below 4 levels.
+/// Images smaller than one block count as a single block.
+fn whitespace(y: &[f32], w: usize, h: usize) -> f64 {
+    let (bw, bh) = ((w / FLAT_BLOCK).max(1), (h / FLAT_BLOCK).max(1));
+    let (sw, sh) = (FLAT_BLOCK.min(w), FLAT_BLOCK.min(h));
+    let mut flat = 0usize;
+    for by in 0..bh {
+        for bx in 0..bw {
+            let (mut s, mut s2) = (0f64, 0f64);
+            for yy in by * sh..(by + 1) * sh {
+                for xx in bx * sw..(bx + 1) * sw {
+                    let v = f64::from(y[yy * w + xx]);
+                    s += v;
+                    s2 += v * v;
+                }
+            }
+            let n = (sw * sh) as f64;
+            let var = (s2 / n - (s / n).powi(2)).max(0.0);
+            if var.sqrt() < FLAT_STD {
+                flat += 1;
+            }
+        }
+    }
+    flat as f64 / (bw * bh) as f64
+}
+
+/// Share of Canny edge pixels lying on the strongest vertical and horizontal
+/// lines. Each edge pixel votes in the column profile if its gradient is
+/// mostly horizontal (a vertical line), else in the row profile.
+fn grid_alignment(grad: &Gradients, edges: &[bool]) -> f64 {
+    let (w, h) = (grad.w, grad.h);
+    let mut cols = vec![0f64; w];
+    let mut rows = vec![0f64; h];
+    let mut total = 0f64;
+    for (i, _) in edges.iter().enumerate().filter(|(_, &e)| e) {
+        if i32::from(grad.dx[i]).abs() >= i32::from(grad.dy[i]).abs() {
+            cols[i % w] += 1.0;
+        } else {
+            rows[i / w] += 1.0;
+        }
+        total += 1.0;
+    }
+    if total == 0.0 {
+        return 0.0;
+    }
+    let on_lines = peak_mass(&mut cols, GRID_MIN_RUN * h as f64)
+        + peak_mass(&mut rows, GRID_MIN_RUN * w as f64);
+    on_lines / total
+}
+
+/// Greedily takes up to [`GRID_LINES`] peaks of a profile (each peak ± a bin)
+/// whose mass reaches `min_mass`; returns the mass taken.
+fn peak_mass(profile: &mut [f64], min_mass: f64) -> f64 {
+    let mut taken = 0.0;
+    for _ in 0..GRID_LINES {
+        let best = (0..profile.len())
+            .map(|c| (c, window(profile, c).iter().sum::<f64>()))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        let Some((c, mass)) = best else { break };
+        if mass < min_mass || mass <= 0.0 {
+            break;
+        }
+        taken += mass;
+        let lo = c.saturating_sub(GRID_HALF_WIDTH);
+        let hi = (c + GRID_HALF_WIDTH + 1).min(profile.len());
+        profile[lo..hi].iter_mut().for_each(|v| *v = 0.0);
+    }
+    taken
+}
+
+fn window(profile: &[f64], c: usize) -> &[f64] {
+    let lo = c.saturating_sub(GRID_HALF_WIDTH);
+    let hi = (c + GRID_HALF_WIDTH + 1).min(profile.len());
+    &profile[lo..hi]
+}
+
+/// Separated high-weight regions: cells of the coarse weight grid above
+/// mean + 1.5 std (and above a quarter of the peak cell) are joined
+/// 8-connectedly; regions holding under 10% of the largest one's weight are
+/// noise. Capped at [`MAX_FOCAL`].
+fn focal_points(weight: &[f32], w: usize, h: usize) -> u32 {
+    let (gw, gh) = (w.div_ceil(FOCAL_CELL), h.div_ceil(FOCAL_CELL));
+    let mut cells = vec![0f64; gw * gh];
+    let mut area = vec![0f64; gw * gh];
+    for y in 0..h {
+        for x in 0..w {
+            let c = (y / FOCAL_CELL) * gw + x / FOCAL_CELL;
+            cells[c] += f64::from(weight[y * w + x]);
+            area[c] += 1.0;
+        }
+    }
+    for (c, a) in cells.iter_mut().zip(&area) {
+        *c /= a.max(1.0);
+    }
+    let n = cells.len() as f64;
+    let mean = cells.iter().sum::<f64>() / n;
+    let std = (cells.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let peak = cells.iter().copied().fold(0.0, f64::max);
+    let thr = (mean + 1.5 * std).max(0.25 * peak);
+    if peak <= 0.0 || std <= 1e-6 * peak {
+        return 0;
+    }
+    let hot: Vec<bool> = cells.iter().map(|&c| c >= thr).collect();
+    let masses = component_masses(&hot, &cells, gw, gh);
+    let largest = masses.iter().copied().fold(0.0, f64::max);
+    let count = masses.iter().filter(|&&m| m >= 0.1 * largest).count() as u32;
+    count.min(MAX_FOCAL)
+}
+
+/// Total cell weight of each 8-connected component of `hot`.
+fn component_masses(hot: &[bool], cells: &[f64], gw: usize, gh: usize) -> Vec<f64> {
+    let values: Vec<f32> = cells.iter().map(|&c| c as f32).collect();
+    components(hot, &values, gw, gh)
+        .iter()
+        .map(|c| c.sum)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(w: usize, h: usize, weight: Vec<f32>) -> WeightMap {
+        let mut cols = vec![0f64; w];
+        let mut rows = vec![0f64; h];
+        for (i, &v) in weight.iter().enumerate() {
+            cols[i % w] += f64::from(v);
+            rows[i / w] += f64::from(v);
+        }
+        WeightMap {
+            w,
+            h,
+            weight,
+            cols,
+            rows,
+        }
+    }
+
+    #[test]
+    fn centroid_on_thirds_point_scores_one() {
+        let (w, h) = (90, 60);
+        let mut weight = vec![0f32; w * h];
+        weight[19 * w + 29] = 1.0; // pixel centre (29.5, 19.5) ~ (30, 20)
+        assert!(map(w, h, weight).rule_of_thirds() > 0.98);
+        let mut corner = vec![0f32; w * h];
+        corner[0] = 1.0;
+        assert!(map(w, h, corner).rule_of_thirds() < 0.05);
+    }
+
+    #[test]
+    fn balance_of_one_sided_weight_is_zero() {
+        let (w, h) = (10, 10);
+        let weight: Vec<f32> = (0..w * h)
+            .map(|i| if i % w < 5 { 1.0 } else { 0.0 })
+            .collect();
+        let (lr, tb) = map(w, h, weight).balance();
+        assert!(lr.abs() < 1e-12);
+        assert!((tb - 1.0).abs() < 1e-12);
+        assert_eq!(halves_balance(&[1.0, 5.0, 1.0]), 1.0);
+    }
+
+    #[test]
+    fn mirror_image_is_symmetric() {
+        let (w, h) = (8, 4);
+        let y: Vec<f32> = (0..w * h)
+            .map(|i| ((i % w) as f32 - 3.5).abs() * 10.0)
+            .collect();
+        assert!((symmetry_lr(&y, w, h) - 1.0).abs() < 1e-9);
+        let ramp: Vec<f32> = (0..w * h).map(|i| (i % w) as f32).collect();
+        assert!(symmetry_lr(&ramp, w, h) < 1e-9);
+    }
+
+    #[test]
+    fn flat_image_is_all_whitespace() {
+        assert_eq!(whitespace(&[200.0; 64 * 32], 64, 32), 1.0);
+        assert_eq!(whitespace(&[1.0; 3], 3, 1), 1.0);
+    }
+}

@@ -1,0 +1,116 @@
+//! Visual feature extraction for CreativeIQ: image bytes in, one
+//! [`DesignFeatures`] record out, as defined in `FEATURES.md`.
+//!
+//! # What the stage computes
+//!
+//! 1. [`decode`] turns JPEG/PNG/WebP/GIF bytes into [`Canonical`] pixels
+//!    (RGB 0..255, alpha composited over white), refusing oversized, empty,
+//!    truncated or unsupported inputs with a typed [`DecodeError`] before any
+//!    large allocation.
+//! 2. One pass over the full-resolution pixels (`pixels.rs`) yields the global
+//!    statistics: luma brightness, contrast and entropy, HSV saturation,
+//!    Hasler–Süsstrunk colourfulness, CIELAB means, and the hue histogram.
+//! 3. The image is area-averaged to at most 512 px on its longer side
+//!    (`resize.rs`, matching OpenCV `INTER_AREA`). That working image feeds
+//!    Canny edges (`canny.rs`), the k-means palette (`palette.rs`), colour
+//!    harmony (`harmony.rs`), composition (`layout.rs`) and text detection
+//!    (`typography.rs`).
+//!
+//! # Adding a feature
+//!
+//! Define it in `FEATURES.md` first. Compute it in the file whose job it
+//! matches (or a new file with one job), from the full-resolution pass only
+//! if it needs every pixel, otherwise from the working image. Add a field to
+//! [`DesignFeatures`] with the FEATURES.md name, append the name to
+//! [`FEATURE_NAMES`] and the value to [`DesignFeatures::values`] (the record
+//! test checks they agree), fill it in [`extract`], and bump
+//! [`EXTRACTOR_VERSION`] so stored rows can be recomputed.
+//!
+//! The batch job over the lake is [`FeatureJob`] (`batch.rs`): it reads
+//! `raw/images` and the blobs, and writes `features/design`.
+
+mod batch;
+mod canny;
+mod components;
+mod context;
+mod decode;
+mod glyphs;
+mod grey;
+mod harmony;
+mod lab;
+mod layout;
+mod palette;
+mod pixels;
+mod record;
+mod resize;
+mod typography;
+
+pub use self::batch::{FeatureError, FeatureJob, FeatureReport};
+pub use self::context::{native_ratios, platform_aspect_fit};
+pub use self::decode::{decode, Canonical, DecodeError, DecodeLimits};
+pub use self::palette::PaletteColor;
+pub use self::record::{DesignFeatures, FEATURE_NAMES};
+
+/// Version of the extraction rules; stored with every feature row.
+pub const EXTRACTOR_VERSION: &str = "1";
+
+/// Canny hysteresis thresholds of FEATURES.md.
+const CANNY_LOW: i32 = 100;
+const CANNY_HIGH: i32 = 200;
+
+/// Computes every feature of one decoded image.
+///
+/// Deterministic: the same pixels give bit-identical features whatever the
+/// thread count (images of 2 megapixels and more split the statistics pass
+/// over rayon's pool, summing the parts in a fixed order). Never panics.
+pub fn extract(img: &Canonical) -> DesignFeatures {
+    let stats = pixels::global_stats(img);
+    let small = resize::working_image(img);
+    let grey = grey::Grey::new(&small);
+    let grad = canny::sobel(&grey.g8, small.w, small.h);
+    let edges = canny::canny(&grad, CANNY_LOW, CANNY_HIGH);
+    let swatches = palette::palette(&small);
+    let layout = layout::layout(&small, &grey, &grad, &edges);
+    let text = typography::typography(&small, &grey);
+    let palette_contrast = harmony::palette_contrast(&swatches);
+    let edge_count = edges.iter().filter(|&&e| e).count();
+    DesignFeatures {
+        width: img.width(),
+        height: img.height(),
+        aspect_ratio: f64::from(img.width()) / f64::from(img.height()),
+        brightness: stats.brightness,
+        contrast_rms: stats.contrast_rms,
+        grey_entropy: stats.grey_entropy,
+        saturation_mean: stats.saturation_mean,
+        saturation_std: stats.saturation_std,
+        colorfulness: stats.colorfulness,
+        lab_l_mean: stats.lab_l_mean,
+        lab_a_mean: stats.lab_a_mean,
+        lab_b_mean: stats.lab_b_mean,
+        lab_l_std: stats.lab_l_std,
+        edge_density: edge_count as f64 / edges.len().max(1) as f64,
+        palette: swatches.iter().map(palette::Swatch::to_public).collect(),
+        hue_count: harmony::hue_count(&stats.hue_hist),
+        color_harmony: harmony::color_harmony(&swatches),
+        palette_contrast,
+        wcag_aa: u8::from(palette_contrast >= harmony::WCAG_AA),
+        rule_of_thirds: layout.rule_of_thirds,
+        balance_lr: layout.balance_lr,
+        balance_tb: layout.balance_tb,
+        symmetry_lr: layout.symmetry_lr,
+        whitespace: layout.whitespace,
+        grid_alignment: layout.grid_alignment,
+        focal_points: layout.focal_points,
+        text_coverage: text.text_coverage,
+        text_lines: text.text_lines,
+        text_contrast: text.text_contrast,
+        text_hierarchy: text.text_hierarchy,
+        readability: text.readability,
+    }
+}
+
+/// Decodes `bytes` under `limits` and extracts its features: the whole
+/// stage for one stored image.
+pub fn analyze_bytes(bytes: &[u8], limits: &DecodeLimits) -> Result<DesignFeatures, DecodeError> {
+    decode(bytes, limits).map(|img| extract(&img))
+}

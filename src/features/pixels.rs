@@ -1,0 +1,649 @@
+//! One pass over the full-resolution canonical pixels collecting every
+//! global statistic (FEATURES.md "Pixel statistics" plus the hue histogram
+//! for `hue_count`).
+//!
+//! Brightness, contrast and colorfulness are linear in R, G, B, so their
+//! means and variances follow from the first and second moments of the
+//! channels; for 8-bit input those moments are exact integer sums. Grey
+//! images reduce to a 256-bin histogram.
+
+use rayon::prelude::*;
+
+use super::decode::{Canonical, Pixels};
+use super::lab::{lab_block, lab_from_xyz_exact, xyz8_exact, LabSums, Tables};
+
+/// Rows per work unit. Fixed, so the summation order (and therefore every
+/// bit of the result) is the same whether or not the chunks run in parallel.
+const ROWS_PER_CHUNK: usize = 64;
+/// Below this many pixels a second thread costs more than it saves.
+const PARALLEL_MIN_PIXELS: usize = 1 << 21;
+/// Pixels per vectorised Lab block.
+const BLOCK: usize = 256;
+/// Hue bins of Ke et al. (2006).
+pub(super) const HUE_BINS: usize = 20;
+/// Histogram copies written round-robin: neighbouring pixels usually fall
+/// in the same bin, and one counter would serialise on its own increments.
+const HIST_LANES: usize = 4;
+
+/// BT.601 luma weights, applied in this order as the reference does.
+const WR: f64 = 0.299;
+const WG: f64 = 0.587;
+const WB: f64 = 0.114;
+
+/// Raw sums over the pixels of one chunk (or the whole image).
+#[derive(Clone, Debug)]
+pub(super) struct Sums {
+    n: u64,
+    /// Σ R, Σ G, Σ B.
+    m1: [f64; 3],
+    /// Σ RR, Σ GG, Σ BB, Σ RG, Σ RB, Σ GB.
+    m2: [f64; 6],
+    grey_hist: [[u64; 256]; HIST_LANES],
+    /// One extra slot per lane collects the pixels that do not count.
+    hue_hist: [[u64; HUE_BINS + 1]; HIST_LANES],
+    sat: f64,
+    sat2: f64,
+    lab: LabSums,
+}
+
+impl Default for Sums {
+    fn default() -> Self {
+        Self {
+            n: 0,
+            m1: [0.0; 3],
+            m2: [0.0; 6],
+            grey_hist: [[0; 256]; HIST_LANES],
+            hue_hist: [[0; HUE_BINS + 1]; HIST_LANES],
+            sat: 0.0,
+            sat2: 0.0,
+            lab: LabSums::default(),
+        }
+    }
+}
+
+impl Sums {
+    fn merge(&mut self, o: &Sums) {
+        self.n += o.n;
+        for i in 0..3 {
+            self.m1[i] += o.m1[i];
+        }
+        for i in 0..6 {
+            self.m2[i] += o.m2[i];
+        }
+        for (mine, theirs) in self.grey_hist.iter_mut().zip(&o.grey_hist) {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                *a += b;
+            }
+        }
+        for (mine, theirs) in self.hue_hist.iter_mut().zip(&o.hue_hist) {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                *a += b;
+            }
+        }
+        self.sat += o.sat;
+        self.sat2 += o.sat2;
+        self.lab.add(&o.lab);
+    }
+}
+
+/// The global statistics of FEATURES.md, ready to store.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct GlobalStats {
+    pub brightness: f64,
+    pub contrast_rms: f64,
+    pub grey_entropy: f64,
+    pub saturation_mean: f64,
+    pub saturation_std: f64,
+    pub colorfulness: f64,
+    pub lab_l_mean: f64,
+    pub lab_a_mean: f64,
+    pub lab_b_mean: f64,
+    pub lab_l_std: f64,
+    pub hue_hist: [u64; HUE_BINS],
+}
+
+/// Runs the single statistics pass over `img`.
+pub(super) fn global_stats(img: &Canonical) -> GlobalStats {
+    let sums = match img.storage() {
+        Pixels::Grey8(p) => grey_sums(p),
+        _ => chunked_sums(img),
+    };
+    finish(&sums)
+}
+
+fn chunked_sums(img: &Canonical) -> Sums {
+    let h = img.height() as usize;
+    let w = img.width() as usize;
+    let chunks: Vec<usize> = (0..h).step_by(ROWS_PER_CHUNK).collect();
+    let run = |&y0: &usize| chunk_sums(img, y0, (y0 + ROWS_PER_CHUNK).min(h));
+    let parts: Vec<Sums> = if w * h >= PARALLEL_MIN_PIXELS {
+        chunks.par_iter().map(run).collect()
+    } else {
+        chunks.iter().map(run).collect()
+    };
+    let mut total = Sums::default();
+    for p in &parts {
+        total.merge(p);
+    }
+    total
+}
+
+fn chunk_sums(img: &Canonical, y0: usize, y1: usize) -> Sums {
+    let w = img.width() as usize;
+    let mut sums = Sums::default();
+    let mut scratch = Scratch::default();
+    match img.storage() {
+        Pixels::Rgb8(p) => {
+            for y in y0..y1 {
+                rgb8_row(&p[3 * y * w..3 * (y + 1) * w], &mut sums, &mut scratch);
+            }
+        }
+        _ => {
+            let mut row = vec![[0f32; 3]; w];
+            for y in y0..y1 {
+                img.row_f32(y, &mut row);
+                float_row(&row, &mut sums, &mut scratch);
+            }
+        }
+    }
+    sums
+}
+
+/// Per-thread buffers for the Lab block (normalised X, Y, Z columns).
+struct Scratch {
+    tx: [f32; BLOCK],
+    ty: [f32; BLOCK],
+    tz: [f32; BLOCK],
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self {
+            tx: [0.0; BLOCK],
+            ty: [0.0; BLOCK],
+            tz: [0.0; BLOCK],
+        }
+    }
+}
+
+/// 8-bit lookup tables for the hot loop.
+struct Luts {
+    /// `0.299 * v`, `0.587 * v`, `0.114 * v` exactly as f64 products.
+    y: [[f64; 256]; 3],
+    /// `1 / v` (0 for v = 0) for the HSV saturation.
+    inv: [f32; 256],
+}
+
+fn luts() -> &'static Luts {
+    static L: std::sync::OnceLock<Luts> = std::sync::OnceLock::new();
+    L.get_or_init(|| {
+        let mut y = [[0f64; 256]; 3];
+        let mut inv = [0f32; 256];
+        for v in 0..256 {
+            let f = v as f64;
+            y[0][v] = WR * f;
+            y[1][v] = WG * f;
+            y[2][v] = WB * f;
+            inv[v] = if v == 0 { 0.0 } else { (1.0 / f) as f32 };
+        }
+        Luts { y, inv }
+    })
+}
+
+/// `floor(Y + 0.5)` of an 8-bit pixel in exact integer arithmetic
+/// (Y·1000 = 299 R + 587 G + 114 B). Only exact .5 ties go through the f64
+/// expression, where the reference's rounding of the products decides.
+#[inline(always)]
+fn grey_bin8(l: &Luts, r: usize, g: usize, b: usize) -> u8 {
+    let y1000 = 299 * r + 587 * g + 114 * b + 500;
+    let bin = y1000 / 1000;
+    if bin * 1000 == y1000 {
+        grey_bin(l.y[0][r] + l.y[1][g] + l.y[2][b])
+    } else {
+        // At most (255 * 1000 + 500) / 1000 = 255.
+        bin as u8
+    }
+}
+
+/// `floor(Y + 0.5)` for Y >= 0: the saturating cast truncates and clamps.
+#[inline(always)]
+fn grey_bin(y: f64) -> u8 {
+    (y + 0.5) as u8
+}
+
+/// Slot in the hue histogram: the Ke et al. bin (0..20) of a pixel that
+/// passes their gates (S > 0.2, 0.15 < V < 0.95), or the discard slot
+/// [`HUE_BINS`]. Selects rather than early returns: the gates flip
+/// unpredictably between neighbouring pixels of a photograph.
+/// `inv_d` is `1 / (max - min)` (0 for a grey pixel).
+#[inline(always)]
+fn hue_slot(rgb: [f32; 3], max: f32, sat: f32, inv_d: f32) -> usize {
+    let [r, g, b] = rgb;
+    let (num, offset) = if max == r {
+        (g - b, 0.0)
+    } else if max == g {
+        (b - r, 2.0)
+    } else {
+        (r - g, 4.0)
+    };
+    let mut h = num * inv_d + offset;
+    if h < 0.0 {
+        h += 6.0;
+    }
+    // 6 hue sextants onto 20 bins of 18 degrees.
+    let bin = ((h * (HUE_BINS as f32 / 6.0)) as usize).min(HUE_BINS - 1);
+    let counted = sat > 0.2 && max > 0.15 * 255.0 && max < 0.95 * 255.0;
+    if counted {
+        bin
+    } else {
+        HUE_BINS
+    }
+}
+
+/// Exact first and second channel moments of 8-bit pixels.
+#[derive(Default)]
+struct Moments8 {
+    m1: [u64; 3],
+    m2: [u64; 6],
+}
+
+impl Moments8 {
+    #[inline(always)]
+    fn add(&mut self, r: u64, g: u64, b: u64) {
+        self.m1[0] += r;
+        self.m1[1] += g;
+        self.m1[2] += b;
+        self.m2[0] += r * r;
+        self.m2[1] += g * g;
+        self.m2[2] += b * b;
+        self.m2[3] += r * g;
+        self.m2[4] += r * b;
+        self.m2[5] += g * b;
+    }
+
+    fn add_to(&self, sums: &mut Sums) {
+        for (acc, &v) in sums.m1.iter_mut().zip(&self.m1) {
+            *acc += v as f64;
+        }
+        for (acc, &v) in sums.m2.iter_mut().zip(&self.m2) {
+            *acc += v as f64;
+        }
+    }
+}
+
+impl Sums {
+    /// Hue histogram entry for one pixel.
+    #[inline(always)]
+    fn add_hue(&mut self, lane: usize, rgb: [f32; 3], max: f32, sat: f32, inv_d: f32) {
+        self.hue_hist[lane][hue_slot(rgb, max, sat, inv_d)] += 1;
+    }
+}
+
+/// The hot loop for 8-bit RGB: integer moments, table-driven luma bin,
+/// saturation and normalised XYZ; Lab runs per block on the XYZ columns.
+fn rgb8_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
+    let t = Tables::get();
+    let l = luts();
+    let mut moments = Moments8::default();
+    // Register accumulators: summing into `sums` would round-trip memory
+    // on every pixel (it aliases the histograms written alongside).
+    let (mut sat_sum, mut sat_sq) = (0f64, 0f64);
+    for block in row.chunks(3 * BLOCK) {
+        let n = block.len() / 3;
+        for (i, px) in block.chunks_exact(3).enumerate() {
+            let (r, g, b) = (usize::from(px[0]), usize::from(px[1]), usize::from(px[2]));
+            moments.add(r as u64, g as u64, b as u64);
+            let lane = i % HIST_LANES;
+            sums.grey_hist[lane][usize::from(grey_bin8(l, r, g, b))] += 1;
+            let max = px[0].max(px[1]).max(px[2]);
+            let min = px[0].min(px[1]).min(px[2]);
+            let sat = f32::from(max - min) * l.inv[usize::from(max)];
+            let rgb = [px[0], px[1], px[2]].map(f32::from);
+            sat_sum += f64::from(sat);
+            sat_sq += f64::from(sat * sat);
+            sums.add_hue(
+                lane,
+                rgb,
+                f32::from(max),
+                sat,
+                l.inv[usize::from(max - min)],
+            );
+            s.tx[i] = t.xyz8[0][0][r] + t.xyz8[0][1][g] + t.xyz8[0][2][b];
+            s.ty[i] = t.xyz8[1][0][r] + t.xyz8[1][1][g] + t.xyz8[1][2][b];
+            s.tz[i] = t.xyz8[2][0][r] + t.xyz8[2][1][g] + t.xyz8[2][2][b];
+        }
+        sums.lab.add(&lab_block(&s.tx[..n], &s.ty[..n], &s.tz[..n]));
+    }
+    sums.n += (row.len() / 3) as u64;
+    sums.sat += sat_sum;
+    sums.sat2 += sat_sq;
+    moments.add_to(sums);
+}
+
+/// The general path for composited or 16-bit pixels, in floating point.
+fn float_row(row: &[[f32; 3]], sums: &mut Sums, s: &mut Scratch) {
+    let t = Tables::get();
+    let (mut sat_sum, mut sat_sq) = (0f64, 0f64);
+    let (mut m1, mut m2) = ([0f64; 3], [0f64; 6]);
+    for block in row.chunks(BLOCK) {
+        for (i, &[r, g, b]) in block.iter().enumerate() {
+            let (rd, gd, bd) = (f64::from(r), f64::from(g), f64::from(b));
+            add_moments(&mut m1, &mut m2, [rd, gd, bd]);
+            let lane = i % HIST_LANES;
+            sums.grey_hist[lane][usize::from(grey_bin(WR * rd + WG * gd + WB * bd))] += 1;
+            let max = r.max(g).max(b);
+            let min = r.min(g).min(b);
+            let sat = if max > 0.0 { (max - min) / max } else { 0.0 };
+            sat_sum += f64::from(sat);
+            sat_sq += f64::from(sat * sat);
+            let inv_d = if max > min { 1.0 / (max - min) } else { 0.0 };
+            sums.add_hue(lane, [r, g, b], max, sat, inv_d);
+            let [x, y, z] = t.xyz_f32([r, g, b]);
+            s.tx[i] = x;
+            s.ty[i] = y;
+            s.tz[i] = z;
+        }
+        let n = block.len();
+        sums.lab.add(&lab_block(&s.tx[..n], &s.ty[..n], &s.tz[..n]));
+    }
+    sums.n += row.len() as u64;
+    sums.sat += sat_sum;
+    sums.sat2 += sat_sq;
+    for (acc, v) in sums.m1.iter_mut().zip(m1) {
+        *acc += v;
+    }
+    for (acc, v) in sums.m2.iter_mut().zip(m2) {
+        *acc += v;
+    }
+}
+
+/// Raw first and second moments of one float pixel.
+#[inline(always)]
+fn add_moments(m1: &mut [f64; 3], m2: &mut [f64; 6], [r, g, b]: [f64; 3]) {
+    m1[0] += r;
+    m1[1] += g;
+    m1[2] += b;
+    m2[0] += r * r;
+    m2[1] += g * g;
+    m2[2] += b * b;
+    m2[3] += r * g;
+    m2[4] += r * b;
+    m2[5] += g * b;
+}
+
+/// Grey images: every statistic is a function of the value, so a histogram
+/// is all the pass needs.
+fn grey_sums(p: &[u8]) -> Sums {
+    // Four interleaved histograms avoid the store-to-load stall when runs of
+    // equal values hit the same counter back to back.
+    let mut h4 = [[0u64; 256]; 4];
+    let mut chunks = p.chunks_exact(4);
+    for c in &mut chunks {
+        h4[0][c[0] as usize] += 1;
+        h4[1][c[1] as usize] += 1;
+        h4[2][c[2] as usize] += 1;
+        h4[3][c[3] as usize] += 1;
+    }
+    for &v in chunks.remainder() {
+        h4[0][v as usize] += 1;
+    }
+    let mut sums = Sums::default();
+    for v in 0..=255u8 {
+        let c: u64 = h4.iter().map(|h| h[usize::from(v)]).sum();
+        if c == 0 {
+            continue;
+        }
+        let cf = c as f64;
+        let f = f64::from(v);
+        sums.n += c;
+        sums.m1.iter_mut().for_each(|m| *m += cf * f);
+        sums.m2.iter_mut().for_each(|m| *m += cf * f * f);
+        sums.grey_hist[0][usize::from(grey_bin(WR * f + WG * f + WB * f))] += c;
+        let lab = lab_from_xyz_exact(xyz8_exact([v; 3]));
+        sums.lab.l += cf * lab[0];
+        sums.lab.l2 += cf * lab[0] * lab[0];
+        sums.lab.a += cf * lab[1];
+        sums.lab.b += cf * lab[2];
+    }
+    sums
+}
+
+fn finish(s: &Sums) -> GlobalStats {
+    if s.n == 0 {
+        return GlobalStats::default();
+    }
+    let n = s.n as f64;
+    let [sr, sg, sb] = s.m1.map(|v| v / n);
+    let [rr, gg, bb, rg, rb, gb] = s.m2.map(|v| v / n);
+    // Mean and variance of a linear form c·(R,G,B) from the moments.
+    let linear = |c: [f64; 3]| {
+        let mean = c[0] * sr + c[1] * sg + c[2] * sb;
+        let sq = c[0] * c[0] * rr
+            + c[1] * c[1] * gg
+            + c[2] * c[2] * bb
+            + 2.0 * (c[0] * c[1] * rg + c[0] * c[2] * rb + c[1] * c[2] * gb);
+        (mean, (sq - mean * mean).max(0.0))
+    };
+    let (y_mean, y_var) = linear([WR, WG, WB]);
+    let (rg_mean, rg_var) = linear([1.0, -1.0, 0.0]);
+    let (yb_mean, yb_var) = linear([0.5, 0.5, -1.0]);
+    let sat_mean = s.sat / n;
+    let l_mean = s.lab.l / n;
+    GlobalStats {
+        brightness: y_mean / 255.0,
+        contrast_rms: y_var.sqrt() / 255.0,
+        grey_entropy: entropy(&fold_lanes(&s.grey_hist), s.n),
+        saturation_mean: sat_mean,
+        saturation_std: (s.sat2 / n - sat_mean * sat_mean).max(0.0).sqrt(),
+        colorfulness: (rg_var + yb_var).sqrt()
+            + 0.3 * (rg_mean * rg_mean + yb_mean * yb_mean).sqrt(),
+        lab_l_mean: l_mean,
+        lab_a_mean: s.lab.a / n,
+        lab_b_mean: s.lab.b / n,
+        lab_l_std: (s.lab.l2 / n - l_mean * l_mean).max(0.0).sqrt(),
+        hue_hist: counted_hues(&fold_lanes(&s.hue_hist)),
+    }
+}
+
+fn fold_lanes<const N: usize>(lanes: &[[u64; N]; HIST_LANES]) -> [u64; N] {
+    let mut out = [0u64; N];
+    for lane in lanes {
+        for (o, v) in out.iter_mut().zip(lane) {
+            *o += v;
+        }
+    }
+    out
+}
+
+/// The hue histogram without its discard slot.
+fn counted_hues(slots: &[u64; HUE_BINS + 1]) -> [u64; HUE_BINS] {
+    let mut out = [0u64; HUE_BINS];
+    out.copy_from_slice(&slots[..HUE_BINS]);
+    out
+}
+
+fn entropy(hist: &[u64; 256], n: u64) -> f64 {
+    let n = n as f64;
+    hist.iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::lab::rgb_to_lab;
+    use super::*;
+
+    /// A plain f64 implementation of the definitions, for comparison.
+    fn naive(px: &[[f64; 3]]) -> [f64; 9] {
+        let n = px.len() as f64;
+        let mean = |f: &dyn Fn(&[f64; 3]) -> f64| px.iter().map(f).sum::<f64>() / n;
+        let std = |f: &dyn Fn(&[f64; 3]) -> f64| {
+            let m = mean(f);
+            (px.iter().map(|p| (f(p) - m).powi(2)).sum::<f64>() / n).sqrt()
+        };
+        let y = |p: &[f64; 3]| 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+        let sat = |p: &[f64; 3]| {
+            let (mx, mn) = (p[0].max(p[1]).max(p[2]), p[0].min(p[1]).min(p[2]));
+            if mx > 0.0 {
+                (mx - mn) / mx
+            } else {
+                0.0
+            }
+        };
+        let rg = |p: &[f64; 3]| p[0] - p[1];
+        let yb = |p: &[f64; 3]| 0.5 * (p[0] + p[1]) - p[2];
+        let lab = |k: usize| move |p: &[f64; 3]| rgb_to_lab(*p)[k];
+        [
+            mean(&y) / 255.0,
+            std(&y) / 255.0,
+            mean(&sat),
+            std(&sat),
+            (std(&rg).powi(2) + std(&yb).powi(2)).sqrt()
+                + 0.3 * (mean(&rg).powi(2) + mean(&yb).powi(2)).sqrt(),
+            mean(&lab(0)),
+            mean(&lab(1)),
+            mean(&lab(2)),
+            std(&lab(0)),
+        ]
+    }
+
+    fn as_array(g: &GlobalStats) -> [f64; 9] {
+        [
+            g.brightness,
+            g.contrast_rms,
+            g.saturation_mean,
+            g.saturation_std,
+            g.colorfulness,
+            g.lab_l_mean,
+            g.lab_a_mean,
+            g.lab_b_mean,
+            g.lab_l_std,
+        ]
+    }
+
+    fn noise(n: usize, seed: u64) -> Vec<u8> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (s >> 56) as u8
+            })
+            .collect()
+    }
+
+    fn assert_close(a: [f64; 9], b: [f64; 9], tol: f64) {
+        for (k, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!((x - y).abs() < tol, "stat {k}: {x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn rgb8_and_float_paths_match_the_definitions() {
+        let (w, h) = (97u32, 53u32);
+        let bytes = noise((w * h * 3) as usize, 42);
+        let px: Vec<[f64; 3]> = bytes
+            .chunks_exact(3)
+            .map(|p| [p[0], p[1], p[2]].map(f64::from))
+            .collect();
+        let want = naive(&px);
+        let rgb8 = Canonical::from_pixels(w, h, Pixels::Rgb8(bytes.clone()));
+        let float = Canonical::from_pixels(
+            w,
+            h,
+            Pixels::RgbF32(bytes.iter().map(|&v| f32::from(v)).collect()),
+        );
+        let a = global_stats(&rgb8);
+        let b = global_stats(&float);
+        assert_close(as_array(&a), want, 1e-4);
+        assert_close(as_array(&b), want, 1e-4);
+        assert_eq!(a.grey_entropy, b.grey_entropy);
+        assert_eq!(a.hue_hist, b.hue_hist);
+    }
+
+    #[test]
+    fn grey_histogram_path_matches_rgb_path() {
+        let (w, h) = (64u32, 40u32);
+        let grey = noise((w * h) as usize, 7);
+        let rgb: Vec<u8> = grey.iter().flat_map(|&v| [v; 3]).collect();
+        let a = global_stats(&Canonical::from_pixels(w, h, Pixels::Grey8(grey)));
+        let b = global_stats(&Canonical::from_pixels(w, h, Pixels::Rgb8(rgb)));
+        assert_close(as_array(&a), as_array(&b), 1e-4);
+        assert_eq!(a.grey_entropy, b.grey_entropy);
+    }
+
+    #[test]
+    fn large_images_give_identical_results_in_parallel() {
+        let (w, h) = (2048u32, 1100u32);
+        let bytes = noise((w * h * 3) as usize, 3);
+        let img = Canonical::from_pixels(w, h, Pixels::Rgb8(bytes));
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("pool");
+        let serial = one.install(|| global_stats(&img));
+        assert_eq!(serial, global_stats(&img));
+    }
+
+    /// Thread CPU time in ns (Linux), so other load does not count.
+    fn thread_cpu_ns() -> Option<u64> {
+        let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+        stat.split_whitespace().next()?.parse().ok()
+    }
+
+    /// `cargo test --release --lib -- --ignored --nocapture stats_pass_throughput`
+    #[test]
+    #[ignore = "timing, run by hand in release"]
+    fn stats_pass_throughput() {
+        let (w, h) = (4000u32, 3000u32);
+        // Smooth colour fields with mild noise, closer to a photograph than
+        // white noise (whose random hue branches no real image has).
+        let grain = noise((w * h * 3) as usize, 9);
+        let bytes: Vec<u8> = (0..(w * h) as usize)
+            .flat_map(|i| {
+                let (x, y) = ((i % w as usize) as f32, (i / w as usize) as f32);
+                let base = [
+                    128.0 + 100.0 * (x / 300.0).sin(),
+                    128.0 + 90.0 * (y / 250.0).cos(),
+                    128.0 + 80.0 * ((x + y) / 400.0).sin(),
+                ];
+                let n = &grain[3 * i..3 * i + 3];
+                [0, 1, 2].map(|c| (base[c] + f32::from(n[c] % 16) - 8.0).clamp(0.0, 255.0) as u8)
+            })
+            .collect();
+        let img = Canonical::from_pixels(w, h, Pixels::Rgb8(bytes));
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("pool");
+        let runs = 5;
+        let (cpu, wall) = one.install(|| {
+            let start = std::time::Instant::now();
+            let cpu0 = thread_cpu_ns();
+            for _ in 0..runs {
+                std::hint::black_box(global_stats(&img));
+            }
+            let cpu = thread_cpu_ns()
+                .zip(cpu0)
+                .map(|(b, a)| (b - a) as f64 * 1e-9);
+            (cpu, start.elapsed().as_secs_f64())
+        });
+        let mp = 12.0 * f64::from(runs);
+        println!(
+            "statistics pass, 8-bit RGB, one thread: {:.1} MP/s wall",
+            mp / wall
+        );
+        if let Some(cpu) = cpu {
+            println!(
+                "statistics pass, 8-bit RGB, one thread: {:.1} MP/s CPU time",
+                mp / cpu
+            );
+        }
+    }
+}

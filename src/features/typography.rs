@@ -1,0 +1,320 @@
+//! Text lines found from pixels alone (FEATURES.md "Typography"), on the
+//! working image.
+//!
+//! 1. Ink maps (`glyphs.rs`): pixels darker, or lighter, than their local
+//!    mean by a margin; two window sizes so that both body text and large
+//!    headlines have a surrounding to stand out from.
+//! 2. Glyphs: components of ink with letter-like height, fill and stroke,
+//!    on flat background.
+//! 3. Lines: glyphs of similar height and stroke, vertically overlapping and
+//!    horizontally close, chained by union-find; a line needs several glyphs
+//!    of consistent height and must be wider than tall. Links tolerate some
+//!    vertical drift so slanted or handwritten lines still chain.
+//! 4. Lines found by several passes are de-duplicated, keeping the inkiest.
+
+use super::glyphs::{glyphs, ink_map, is_ink, BBox, Glyph, Integral, Polarity};
+use super::grey::Grey;
+use super::lab::{contrast_ratio, Tables};
+use super::resize::SmallImage;
+
+/// Local-mean window radii (pixels of the working image).
+const RADII: [usize; 2] = [10, 32];
+/// Linking rules between neighbouring glyphs, relative to the taller one.
+const MAX_HEIGHT_RATIO: f64 = 2.5;
+const MAX_CENTRE_SHIFT: f64 = 0.6;
+const MAX_GAP: f64 = 2.0;
+const MAX_STROKE_RATIO: f64 = 2.5;
+/// A line needs this many glyphs, this height consistency (coefficient of
+/// variation) and this width over height.
+const MIN_GLYPHS: usize = 3;
+const MAX_HEIGHT_CV: f64 = 0.5;
+const MIN_LINE_ASPECT: f64 = 1.2;
+/// Two lines overlapping by more than this share of the smaller are one.
+const DUPLICATE_OVERLAP: f64 = 0.3;
+/// Ink percentile taken as the text colour: the stroke core rather than its
+/// anti-aliased rim.
+const INK_CORE: f64 = 0.25;
+
+/// Typography features, in FEATURES.md order.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Typography {
+    pub text_coverage: f64,
+    pub text_lines: u32,
+    pub text_contrast: f64,
+    pub text_hierarchy: f64,
+    pub readability: f64,
+}
+
+/// One ink-map configuration: index into [`RADII`] and polarity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Pass {
+    scale: usize,
+    polarity: Polarity,
+}
+
+/// A detected text line.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Line {
+    pub bbox: BBox,
+    ink: usize,
+    pass: Pass,
+}
+
+/// Detects text lines and summarises them.
+pub(super) fn typography(img: &SmallImage, grey: &Grey) -> Typography {
+    let means = local_means(img, grey);
+    let lines = detect_lines(img, grey, &means);
+    summarise(&lines, img, grey, &means)
+}
+
+/// Local-mean planes, one per entry of [`RADII`].
+pub(super) fn local_means(img: &SmallImage, grey: &Grey) -> Vec<Vec<f32>> {
+    let integral = Integral::new(&grey.y, img.w, img.h);
+    RADII.iter().map(|&r| integral.local_means(r)).collect()
+}
+
+/// All text lines of the working image, de-duplicated across passes.
+pub(super) fn detect_lines(img: &SmallImage, grey: &Grey, means: &[Vec<f32>]) -> Vec<Line> {
+    let mut lines = Vec::new();
+    for (scale, mean) in means.iter().enumerate() {
+        for polarity in [Polarity::Dark, Polarity::Light] {
+            let pass = Pass { scale, polarity };
+            let ink = ink_map(&grey.y, mean, polarity);
+            let found = glyphs(&grey.y, &ink, img.w, img.h);
+            lines.extend(group_lines(&found, pass));
+        }
+    }
+    deduplicate(lines)
+}
+
+/// Whether two glyphs belong to the same line.
+fn linked(a: &Glyph, b: &Glyph) -> bool {
+    let (ha, hb) = (a.bbox.h() as f64, b.bbox.h() as f64);
+    let (hmax, hmin) = (ha.max(hb), ha.min(hb));
+    if hmax > MAX_HEIGHT_RATIO * hmin || (a.cy() - b.cy()).abs() > MAX_CENTRE_SHIFT * hmax {
+        return false;
+    }
+    let gap = a.bbox.x0.max(b.bbox.x0) as f64 - a.bbox.x1.min(b.bbox.x1) as f64;
+    gap <= MAX_GAP * hmax && a.stroke.max(b.stroke) <= MAX_STROKE_RATIO * a.stroke.min(b.stroke)
+}
+
+/// Union-find chaining of linked glyphs; glyphs are visited left to right
+/// and a glyph only looks as far right as any partner could be.
+fn group_lines(glyphs: &[Glyph], pass: Pass) -> Vec<Line> {
+    let mut order: Vec<usize> = (0..glyphs.len()).collect();
+    order.sort_by_key(|&i| glyphs[i].bbox.x0);
+    let mut parent: Vec<usize> = (0..glyphs.len()).collect();
+    for (k, &i) in order.iter().enumerate() {
+        let a = &glyphs[i];
+        let reach = a.bbox.x1 as f64 + MAX_GAP * MAX_HEIGHT_RATIO * a.bbox.h() as f64;
+        for &j in &order[k + 1..] {
+            let b = &glyphs[j];
+            if b.bbox.x0 as f64 > reach {
+                break;
+            }
+            if linked(a, b) {
+                let (ra, rb) = (find(&mut parent, i), find(&mut parent, j));
+                parent[ra.max(rb)] = ra.min(rb);
+            }
+        }
+    }
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); glyphs.len()];
+    for i in 0..glyphs.len() {
+        let r = find(&mut parent, i);
+        members[r].push(i);
+    }
+    members
+        .iter()
+        .filter_map(|m| line_from(m, glyphs, pass))
+        .collect()
+}
+
+fn find(parent: &mut [usize], mut i: usize) -> usize {
+    while parent[i] != i {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    i
+}
+
+fn line_from(members: &[usize], glyphs: &[Glyph], pass: Pass) -> Option<Line> {
+    if members.len() < MIN_GLYPHS {
+        return None;
+    }
+    let heights: Vec<f64> = members.iter().map(|&i| glyphs[i].bbox.h() as f64).collect();
+    let n = heights.len() as f64;
+    let mean = heights.iter().sum::<f64>() / n;
+    let cv = (heights.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt() / mean;
+    if cv > MAX_HEIGHT_CV {
+        return None;
+    }
+    let bbox = members
+        .iter()
+        .map(|&i| glyphs[i].bbox)
+        .reduce(|a, b| a.union(&b))?;
+    if (bbox.w() as f64) < MIN_LINE_ASPECT * bbox.h() as f64 {
+        return None;
+    }
+    Some(Line {
+        bbox,
+        ink: members.iter().map(|&i| glyphs[i].area).sum(),
+        pass,
+    })
+}
+
+/// Keeps, among overlapping lines, the one with the most ink.
+fn deduplicate(mut lines: Vec<Line>) -> Vec<Line> {
+    lines.sort_by_key(|l| std::cmp::Reverse(l.ink));
+    let mut kept: Vec<Line> = Vec::new();
+    for l in lines {
+        let dup = kept.iter().any(|k| {
+            let inter = k.bbox.intersection(&l.bbox) as f64;
+            inter > DUPLICATE_OVERLAP * k.bbox.area().min(l.bbox.area()) as f64
+        });
+        if !dup {
+            kept.push(l);
+        }
+    }
+    kept
+}
+
+fn summarise(lines: &[Line], img: &SmallImage, grey: &Grey, means: &[Vec<f32>]) -> Typography {
+    if lines.is_empty() {
+        return Typography {
+            text_coverage: 0.0,
+            text_lines: 0,
+            text_contrast: 1.0,
+            text_hierarchy: 1.0,
+            readability: 0.0,
+        };
+    }
+    let contrasts: Vec<f64> = lines
+        .iter()
+        .map(|l| line_contrast(l, img, grey, &means[l.pass.scale]))
+        .collect();
+    let heights: Vec<f64> = lines.iter().map(|l| l.bbox.h() as f64).collect();
+    let text_contrast = median(&contrasts);
+    let median_h = median(&heights);
+    let text_hierarchy = if lines.len() < 2 {
+        1.0
+    } else {
+        heights.iter().copied().fold(0.0, f64::max) / median_h
+    };
+    Typography {
+        text_coverage: coverage(lines, img.w, img.h),
+        text_lines: lines.len() as u32,
+        text_contrast,
+        text_hierarchy,
+        readability: readability(text_contrast, median_h / img.h as f64),
+    }
+}
+
+/// Share of the image inside at least one line box.
+fn coverage(lines: &[Line], w: usize, h: usize) -> f64 {
+    let mut covered = vec![false; w * h];
+    for l in lines {
+        for y in l.bbox.y0..l.bbox.y1 {
+            covered[y * w + l.bbox.x0..y * w + l.bbox.x1].fill(true);
+        }
+    }
+    covered.iter().filter(|&&c| c).count() as f64 / (w * h).max(1) as f64
+}
+
+/// WCAG contrast between the stroke core and the median background inside
+/// the line's box.
+fn line_contrast(line: &Line, img: &SmallImage, grey: &Grey, local_mean: &[f32]) -> f64 {
+    let lin = Tables::get();
+    let w = img.w;
+    let (mut ink, mut bg) = (Vec::new(), Vec::new());
+    for y in line.bbox.y0..line.bbox.y1 {
+        for x in line.bbox.x0..line.bbox.x1 {
+            let i = y * w + x;
+            let lum = lin.luminance(img.rgb[i]);
+            if is_ink(grey.y[i], local_mean[i], line.pass.polarity) {
+                ink.push(lum);
+            } else {
+                bg.push(lum);
+            }
+        }
+    }
+    if ink.is_empty() || bg.is_empty() {
+        return 1.0;
+    }
+    let core = match line.pass.polarity {
+        Polarity::Dark => INK_CORE,
+        Polarity::Light => 1.0 - INK_CORE,
+    };
+    contrast_ratio(quantile(&mut ink, core), quantile(&mut bg, 0.5))
+}
+
+/// 0..100: 60 points for contrast (45 at WCAG AA 4.5, all 60 at AAA 7,
+/// rising linearly from ratio 1) and 40 for size (median line height from
+/// 1% to 4% of the image height; below 1% text is fine print at feed
+/// viewing sizes).
+fn readability(contrast: f64, height_share: f64) -> f64 {
+    let c = if contrast >= 7.0 {
+        1.0
+    } else if contrast >= 4.5 {
+        0.75 + 0.25 * (contrast - 4.5) / 2.5
+    } else {
+        0.75 * (contrast - 1.0) / 3.5
+    };
+    let s = ((height_share - 0.01) / 0.03).clamp(0.0, 1.0);
+    (100.0 * (0.6 * c.clamp(0.0, 1.0) + 0.4 * s)).clamp(0.0, 100.0)
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    quantile(&mut v, 0.5)
+}
+
+/// Nearest-rank quantile (q in 0..1); 0 for an empty slice.
+fn quantile(v: &mut [f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let idx = ((v.len() - 1) as f64 * q).round() as usize;
+    v[idx.min(v.len() - 1)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readability_rewards_contrast_and_size() {
+        assert!(readability(21.0, 0.05) > 99.9);
+        assert!(readability(4.5, 0.05) > readability(3.0, 0.05));
+        assert!(readability(7.0, 0.005) < readability(7.0, 0.03));
+        assert_eq!(readability(1.0, 0.0), 0.0);
+    }
+
+    #[test]
+    fn quantile_picks_nearest_rank() {
+        let mut v = vec![5.0, 1.0, 3.0];
+        assert_eq!(quantile(&mut v, 0.5), 3.0);
+        assert_eq!(quantile(&mut [], 0.5), 0.0);
+    }
+
+    #[test]
+    fn glyphs_in_a_row_make_one_line() {
+        let g = |x0: usize| Glyph {
+            bbox: BBox {
+                x0,
+                y0: 10,
+                x1: x0 + 8,
+                y1: 22,
+            },
+            area: 40,
+            stroke: 2.0,
+        };
+        let pass = Pass {
+            scale: 0,
+            polarity: Polarity::Dark,
+        };
+        let lines = group_lines(&[g(0), g(10), g(20), g(200)], pass);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].bbox.x1, 28);
+    }
+}

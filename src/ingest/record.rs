@@ -1,0 +1,61 @@
+//! Mapping one JSON record onto rows through its payload contract, the same
+//! for imported files and collected API items.
+
+use serde_json::{Map, Value};
+
+use super::mapper::{Reject, RowMapper};
+use super::value::{Cell, Raw};
+
+/// The rows of one JSON object: one row, or one per variant when the payload
+/// explodes (A/B tests).
+pub fn map_object(
+    mapper: &RowMapper,
+    object: &Map<String, Value>,
+    record_no: i64,
+) -> Result<Vec<Vec<Cell>>, Reject> {
+    match &mapper.payload().explode {
+        None => Ok(vec![mapper.map_row(
+            &|p| lookup(object, None, p),
+            None,
+            record_no,
+        )?]),
+        Some(explode) => {
+            let mut rows = Vec::with_capacity(explode.variants.len());
+            for (key, field) in &explode.variants {
+                let variant = object
+                    .get(field)
+                    .filter(|v| v.is_object())
+                    .ok_or_else(|| Reject::field(field, format!("missing variant {field}")))?;
+                rows.push(mapper.map_row(
+                    &|p| lookup(object, Some(variant), p),
+                    Some(key),
+                    record_no,
+                )?);
+            }
+            Ok(rows)
+        }
+    }
+}
+
+/// Finds `a.b.c` in a record, or `@variant.x` in the exploded variant.
+fn lookup<'v>(
+    record: &'v Map<String, Value>,
+    variant: Option<&'v Value>,
+    path: &str,
+) -> Option<Raw<'v>> {
+    let (mut current, rest) = match path.strip_prefix("@variant.") {
+        Some(rest) => (variant?, rest),
+        None => {
+            let (head, rest) = path.split_once('.').unwrap_or((path, ""));
+            let first = record.get(head)?;
+            if rest.is_empty() {
+                return Some(Raw::Json(first));
+            }
+            (first, rest)
+        }
+    };
+    for part in rest.split('.') {
+        current = current.get(part)?;
+    }
+    Some(Raw::Json(current))
+}

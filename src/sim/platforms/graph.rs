@@ -1,0 +1,261 @@
+//! Instagram Graph API (media, media insights) and Facebook Pages (posts,
+//! post insights): the same Graph conventions, cursor paging and errors.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::{authorized, number, page_bounds, posts_in_window, unix_param, with_duplicate, Params};
+use crate::collect::Platform;
+use crate::sim::world::Post;
+use crate::sim::Sim;
+
+pub(super) fn routes() -> Router<Arc<Sim>> {
+    Router::new()
+        .route("/instagram/{version}/{id}/media", get(instagram_media))
+        .route(
+            "/instagram/{version}/{id}/insights",
+            get(instagram_insights),
+        )
+        .route("/instagram/{version}/{id}", get(instagram_account))
+        .route("/facebook/{version}/{id}/posts", get(facebook_posts))
+        .route("/facebook/{version}/{id}/insights", get(facebook_insights))
+        .route("/facebook/{version}/{id}", get(facebook_page))
+}
+
+fn graph_error(status: StatusCode, code: u32, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"error": {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AsimTrace"}})),
+    )
+        .into_response()
+}
+
+fn denied() -> Response {
+    graph_error(
+        StatusCode::UNAUTHORIZED,
+        190,
+        "Invalid OAuth access token - Cannot parse access token",
+    )
+}
+
+fn graph_time(post: &Post) -> String {
+    post.published_at
+        .format("%Y-%m-%dT%H:%M:%S+0000")
+        .to_string()
+}
+
+/// A Graph list response with cursor paging.
+fn list(
+    sim: &Sim,
+    platform: Platform,
+    account: &str,
+    params: &Params,
+    item: impl Fn(&Post) -> Value,
+) -> Response {
+    if sim.world().account(platform, account).is_none() {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            "Unsupported get request. Object does not exist",
+        );
+    }
+    let posts = posts_in_window(
+        sim,
+        platform,
+        account,
+        unix_param(params, "since"),
+        unix_param(params, "until"),
+    );
+    let start = params
+        .get("after")
+        .and_then(|c| c.strip_prefix("QVFI"))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let (start, end, next) = page_bounds(posts.len(), start, number(params, "limit", 25).min(100));
+    let key = format!("{platform}/{account}/{start}");
+    let data: Vec<Value> = with_duplicate(sim, &key, &posts, start, end)
+        .into_iter()
+        .map(item)
+        .collect();
+    let mut paging =
+        json!({"cursors": {"before": format!("QVFI{start}"), "after": format!("QVFI{end}")}});
+    if let Some(next) = next {
+        paging["next"] = json!(format!(
+            "{}/{}/v21.0/{account}/{}?limit={}&after=QVFI{next}{}{}",
+            sim.base_url,
+            platform.name(),
+            if platform == Platform::Instagram {
+                "media"
+            } else {
+                "posts"
+            },
+            number(params, "limit", 25).min(100),
+            params
+                .get("since")
+                .map(|s| format!("&since={s}"))
+                .unwrap_or_default(),
+            params
+                .get("until")
+                .map(|s| format!("&until={s}"))
+                .unwrap_or_default(),
+        ));
+    }
+    Json(json!({"data": data, "paging": paging})).into_response()
+}
+
+async fn instagram_media(
+    State(sim): State<Arc<Sim>>,
+    Path((_, account)): Path<(String, String)>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&sim, Platform::Instagram, &headers, &params) {
+        return denied();
+    }
+    list(&sim, Platform::Instagram, &account, &params, |p| {
+        json!({
+            "id": p.id,
+            "caption": p.caption,
+            "media_type": "IMAGE",
+            "media_url": p.image.as_deref().map(|i| sim.image_url(i)),
+            "permalink": format!("https://www.instagram.com/p/{}/", p.id),
+            "timestamp": graph_time(p),
+            "like_count": p.likes,
+            "comments_count": p.comments,
+        })
+    })
+}
+
+async fn facebook_posts(
+    State(sim): State<Arc<Sim>>,
+    Path((_, page)): Path<(String, String)>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&sim, Platform::Facebook, &headers, &params) {
+        return denied();
+    }
+    list(&sim, Platform::Facebook, &page, &params, |p| {
+        json!({
+            "id": format!("{page}_{}", p.id),
+            "message": p.caption,
+            "created_time": graph_time(p),
+            "full_picture": p.image.as_deref().map(|i| sim.image_url(i)),
+            "permalink_url": format!("https://www.facebook.com/{page}/posts/{}", p.id),
+            "shares": {"count": p.shares},
+            "reactions": {"data": [], "summary": {"total_count": p.likes}},
+            "comments": {"data": [], "summary": {"total_count": p.comments}},
+            "is_eligible_for_promotion": true,
+            "promotion_status": if p.paid { "active" } else { "inactive" },
+        })
+    })
+}
+
+fn insights(sim: &Sim, platform: Platform, id: &str, params: &Params) -> Response {
+    // Facebook post ids are <page>_<post>.
+    let post_id = match platform {
+        Platform::Facebook => id.split_once('_').map_or(id, |(_, post)| post),
+        _ => id,
+    };
+    let Some(post) = sim
+        .world()
+        .posts
+        .iter()
+        .find(|p| p.platform == platform && p.id == post_id)
+    else {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            "Unsupported get request. Object does not exist",
+        );
+    };
+    let metrics = params.get("metric").cloned().unwrap_or_default();
+    let mut data = Vec::new();
+    for metric in metrics.split(',').filter(|m| !m.is_empty()) {
+        let value = match (platform, metric) {
+            (Platform::Instagram, "reach") | (Platform::Facebook, "post_impressions_unique") => {
+                post.reach
+            }
+            (Platform::Instagram, "impressions") | (Platform::Facebook, "post_impressions") => {
+                post.impressions
+            }
+            (Platform::Instagram, "saved") => post.saves,
+            (Platform::Instagram, "shares") => post.shares,
+            (Platform::Facebook, "post_clicks") => post.clicks,
+            _ => {
+                return graph_error(
+                    StatusCode::BAD_REQUEST,
+                    100,
+                    &format!("(#100) The value must be a valid insights metric: {metric}"),
+                )
+            }
+        };
+        data.push(json!({
+            "name": metric,
+            "period": "lifetime",
+            "values": [{"value": value}],
+            "id": format!("{id}/insights/{metric}/lifetime"),
+        }));
+    }
+    Json(json!({"data": data})).into_response()
+}
+
+async fn instagram_insights(
+    State(sim): State<Arc<Sim>>,
+    Path((_, id)): Path<(String, String)>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&sim, Platform::Instagram, &headers, &params) {
+        return denied();
+    }
+    insights(&sim, Platform::Instagram, &id, &params)
+}
+
+async fn facebook_insights(
+    State(sim): State<Arc<Sim>>,
+    Path((_, id)): Path<(String, String)>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&sim, Platform::Facebook, &headers, &params) {
+        return denied();
+    }
+    insights(&sim, Platform::Facebook, &id, &params)
+}
+
+async fn instagram_account(
+    State(sim): State<Arc<Sim>>,
+    Path((_, id)): Path<(String, String)>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&sim, Platform::Instagram, &headers, &params) {
+        return denied();
+    }
+    match sim.world().account(Platform::Instagram, &id) {
+        Some(a) => Json(json!({"id": a.id, "followers_count": a.followers, "username": format!("user{}", a.id)})).into_response(),
+        None => graph_error(StatusCode::BAD_REQUEST, 100, "Unsupported get request. Object does not exist"),
+    }
+}
+
+async fn facebook_page(
+    State(sim): State<Arc<Sim>>,
+    Path((_, id)): Path<(String, String)>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&sim, Platform::Facebook, &headers, &params) {
+        return denied();
+    }
+    match sim.world().account(Platform::Facebook, &id) {
+        Some(a) => Json(json!({"id": a.id, "fan_count": a.followers, "followers_count": a.followers, "name": format!("Page {}", a.id)})).into_response(),
+        None => graph_error(StatusCode::BAD_REQUEST, 100, "Unsupported get request. Object does not exist"),
+    }
+}
