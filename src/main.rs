@@ -2,7 +2,6 @@
 //! an exit code (0 done, 1 done with rejected items, 2 failed).
 
 mod cli;
-mod commands;
 
 use std::process::ExitCode;
 
@@ -27,9 +26,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
-        Ok(commands::Outcome::Done) => ExitCode::SUCCESS,
-        Ok(commands::Outcome::SomeRejected) => ExitCode::from(1),
+    match runtime.block_on(cli::run(cli)) {
+        Ok(cli::Outcome::Done) => ExitCode::SUCCESS,
+        Ok(cli::Outcome::SomeRejected) => ExitCode::from(1),
         Err(e) => {
             eprintln!("creativeiq: {e:#}");
             ExitCode::from(2)

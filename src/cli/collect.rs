@@ -1,0 +1,115 @@
+//! `creativeiq collect`: the platform collectors.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+
+use creativeiq::collect::{default_since, default_until, Collect, Env, Platform};
+
+use super::{Global, Outcome};
+
+/// Collect posts, A/B results and images from the platforms' APIs.
+///
+/// Tokens, accounts and API URLs come from the environment or .env
+/// (INSTAGRAM_ACCESS_TOKEN, INSTAGRAM_ACCOUNTS, INSTAGRAM_API_URL, ...).
+/// A killed collection resumes where it stopped when run again.
+/// Exit status: 0 all landed, 1 some items rejected, 2 a platform failed.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Platforms to collect (repeat the flag for several).
+    #[arg(long = "platform", value_enum, required_unless_present = "all")]
+    platforms: Vec<Platform>,
+    /// Every platform, and the experiments API.
+    #[arg(long, conflicts_with = "platforms")]
+    all: bool,
+    /// Accounts to collect (default: <PLATFORM>_ACCOUNTS).
+    #[arg(long = "account")]
+    accounts: Vec<String>,
+    /// First publication day collected (default: 30 days ago).
+    #[arg(long)]
+    since: Option<NaiveDate>,
+    /// First publication day not collected (default: tomorrow).
+    #[arg(long)]
+    until: Option<NaiveDate>,
+    /// Read settings from this file instead of .env.
+    #[arg(long)]
+    env_file: Option<PathBuf>,
+    /// Take a new snapshot of a window collected before.
+    #[arg(long)]
+    refresh: bool,
+    /// Requests in flight per platform.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+}
+
+pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
+    let env = Env::load(args.env_file.as_deref()).map_err(anyhow::Error::msg)?;
+    let platforms = if args.all {
+        Platform::ALL.to_vec()
+    } else {
+        args.platforms
+    };
+    let lake = global.open_lake().await?;
+    let collect = Collect::new(
+        platforms,
+        args.since.unwrap_or_else(default_since),
+        args.until.unwrap_or_else(default_until),
+        env,
+    )
+    .with_accounts(args.accounts)
+    .with_refresh(args.refresh)
+    .with_concurrency(args.concurrency)
+    .with_progress(!global.quiet);
+    let reports = collect.run(&lake).await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{:<11} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8}",
+        "platform",
+        "served",
+        "landed",
+        "rejected",
+        "skipped",
+        "images",
+        "img-rej",
+        "retries",
+        "limited"
+    )?;
+    let (mut rejected, mut failed) = (0, false);
+    for (platform, r) in &reports {
+        let c = &r.counts;
+        let note = if r.already_done == r.accounts && r.accounts > 0 {
+            "  (already collected)"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "{:<11} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8}{note}",
+            platform.name(),
+            c.served,
+            c.landed,
+            c.rejected,
+            c.skipped,
+            c.images,
+            c.images_rejected,
+            r.retries,
+            r.rate_limited,
+        )?;
+        rejected += c.rejected + c.images_rejected;
+        for e in &r.errors {
+            writeln!(out, "  error: {e}")?;
+            failed = true;
+        }
+    }
+    if failed {
+        anyhow::bail!("some accounts could not be collected (see above); run again to resume them");
+    }
+    Ok(if rejected > 0 {
+        Outcome::SomeRejected
+    } else {
+        Outcome::Done
+    })
+}
