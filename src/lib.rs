@@ -12,7 +12,8 @@
 //! - [`query`]: DataFusion SQL over the lake's tables and views;
 //! - [`features`]: visual features of every image (FEATURES.md);
 //! - [`collect`]: the platform collectors (one engine, one adapter each);
-//! - [`sim`]: a local simulator of the platforms' APIs.
+//! - [`sim`]: a local simulator of the platforms' APIs;
+//! - [`synth`]: a synthetic design world with a known ground truth.
 #![warn(missing_docs)]
 
 pub mod collect;
@@ -23,3 +24,4 @@ pub mod ingest;
 pub mod lake;
 pub mod query;
 pub mod sim;
+pub mod synth;

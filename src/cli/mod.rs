@@ -10,6 +10,7 @@ mod import;
 mod schema;
 mod sim;
 mod sql;
+mod synth;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -55,6 +56,7 @@ pub enum Command {
     Sql(sql::Args),
     Schema(schema::Args),
     Sim(sim::Args),
+    Synth(synth::Args),
 }
 
 /// How a command ended, when it did not fail.
@@ -76,5 +78,6 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Sql(args) => sql::run(global, args).await,
         Command::Schema(args) => schema::run(args),
         Command::Sim(args) => sim::run(args).await,
+        Command::Synth(args) => synth::run(global, args),
     }
 }
