@@ -458,21 +458,30 @@ fn typeset(
             rows.push((TextRole::Body, l, FontKind::Sans, *size, 1.4 * size));
         }
     }
-    let button = plan.cta.map(|(words, size)| {
+    let mut button = plan.cta.map(|(words, size)| {
         let tw = text::measure(FontKind::SansBold, size, words);
         (words, size, tw + 1.6 * size, 2.0 * size)
     });
-    // Fit: drop body lines from the end while the block overflows.
-    let used = |rows: &[(TextRole, String, FontKind, f32, f32)]| {
+    type Row = (TextRole, String, FontKind, f32, f32);
+    let used = |rows: &[Row], button: Option<(&str, f32, f32, f32)>| {
         rows.iter().map(|r| r.4).sum::<f32>() + button.map_or(0.0, |b| 0.6 * b.1 + b.3)
     };
-    while used(&rows) > iy1 - iy0 && rows.last().is_some_and(|r| r.0 == TextRole::Body) {
+    // Fit: drop body lines from the end, then the button, then headline
+    // lines, while the block overflows its zone.
+    let room = iy1 - iy0;
+    while used(&rows, button) > room && rows.last().is_some_and(|r| r.0 == TextRole::Body) {
+        rows.pop();
+    }
+    if used(&rows, button) > room {
+        button = None;
+    }
+    while used(&rows, button) > room && rows.len() > 1 {
         rows.pop();
     }
     if rows.last().is_some_and(|r| r.1.is_empty()) {
         rows.pop();
     }
-    let total = used(&rows);
+    let total = used(&rows, button);
     if rows.is_empty() && button.is_none() {
         return;
     }
@@ -533,6 +542,9 @@ fn typeset(
     if let Some((words, size, bw, bh)) = button {
         y += 0.6 * size;
         let bx = x_of(bw);
+        if bx < 0.0 || bx + bw > w || y + bh > h {
+            return;
+        }
         let fill = palette.accent;
         let label =
             if contrast([255, 255, 255], fill) >= contrast([20, 20, 20], fill) || rng.chance(0.1) {
@@ -589,14 +601,17 @@ fn push_line(
         contrast: contrast(colour, ground),
         ink_box: [0; 4],
     };
+    // A line is kept (and drawn) only when all of its ink is on the canvas.
     if let Some(b) = text::ink_box(&line) {
-        line.ink_box = [
-            b[0].floor().clamp(0.0, w) as u32,
-            b[1].floor().clamp(0.0, h) as u32,
-            b[2].ceil().clamp(0.0, w) as u32,
-            b[3].ceil().clamp(0.0, h) as u32,
-        ];
-        lines.push(line);
+        if b[0] >= 0.0 && b[1] >= 0.0 && b[2] <= w && b[3] <= h && b[0] < b[2] && b[1] < b[3] {
+            line.ink_box = [
+                b[0].floor() as u32,
+                b[1].floor() as u32,
+                b[2].ceil() as u32,
+                b[3].ceil() as u32,
+            ];
+            lines.push(line);
+        }
     }
 }
 

@@ -55,7 +55,7 @@
 //!
 //! ```text
 //! D = w_col  * tanh(colorfulness / 40)
-//!   + w_har  * (2 harmony - 1)
+//!   + w_har  * (2 harmony - 1) * min(1, colorfulness / 40)
 //!   + [has text]  ( (w_read * (2 readability - 1) + w_aa * [text_contrast >= 4.5])
 //!                     * min(1, text_coverage / 0.04)
 //!                   + w_cov * max(-1, 1 - ((text_coverage - cov_opt) / cov_opt)^2) )
@@ -77,9 +77,9 @@
 //!
 //! The non-linear parts (the saturating colour term, the WCAG step, the text
 //! bell, the aspect penalty, the complexity tent, the hour bump) and the
-//! interactions (readability counts in proportion to the amount of text;
-//! promotion multiplies the design term) are what a tree model can find and a
-//! linear one cannot.
+//! interactions (harmony counts in proportion to the colour there is to see;
+//! readability in proportion to the amount of text; promotion multiplies the
+//! design term) are what a tree model can find and a linear one cannot.
 //!
 //! Noise: each post's rate is `rate * exp(sigma * e - sigma^2 / 2)`, `e`
 //! standard normal (mean-preserving), `sigma` = [`GroundTruth::noise_sigma`]

@@ -117,7 +117,9 @@ impl Palette {
             (base_hue + off).rem_euclid(360.0)
         });
         let v = vividness.clamp(0.0, 1.0);
-        let second_hue = hues[1];
+        // The second background colour carries the third hue, so that a
+        // discordant palette covers enough area to be seen.
+        let second_hue = hues[2];
         let background = match ground {
             Ground::Light => {
                 let l = rng.range(0.9, 0.97);

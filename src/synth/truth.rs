@@ -339,8 +339,10 @@ impl GroundTruth {
 
     /// The design term `D` of a design on `platform` under `w`.
     pub fn design_term(w: &Weights, p: &Properties, platform: Platform) -> f64 {
-        let colour =
-            w.colorfulness * (p.colorfulness / 40.0).tanh() + w.harmony * (2.0 * p.harmony - 1.0);
+        // Hues only clash (or agree) where there is colour to see.
+        let colour_amount = (p.colorfulness / 40.0).min(1.0);
+        let colour = w.colorfulness * (p.colorfulness / 40.0).tanh()
+            + w.harmony * (2.0 * p.harmony - 1.0) * colour_amount;
         let text = if p.has_text {
             let amount = (p.text_coverage / 0.04).min(1.0);
             let aa = if p.text_contrast >= WCAG_AA { 1.0 } else { 0.0 };

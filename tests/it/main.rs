@@ -8,3 +8,4 @@ mod import;
 mod lake;
 mod query;
 mod s3;
+mod synth;
