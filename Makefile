@@ -7,7 +7,7 @@ LAKE ?= lake
 BIN := target/release/creativeiq
 DEBUG_BIN := target/debug/creativeiq
 
-.PHONY: help demo test lint build build-release bench-import clean-lake setup-python test-data
+.PHONY: help demo test lint build build-release bench-import bench-synth contact-sheet clean-lake setup-python test-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -65,6 +65,12 @@ $(DATA)/images/.fetched: | setup-python
 
 bench-import: build-release setup-python ## Import 1,000,000 NDJSON posts, beside pyarrow
 	CREATIVEIQ=$(BIN) $(PY) tests/bench/import_bench.py
+
+bench-synth: build-release setup-python ## Render 10,000 synthetic designs, beside Pillow drawing comparable ones
+	CREATIVEIQ=$(BIN) $(PY) tests/bench/synth_bench.py
+
+contact-sheet: build ## Write docs/contact-sheet.png: a grid of 36 synthetic designs
+	$(DEBUG_BIN) synth --quiet --designs 36 --experiments 0 --out target/contact-sheet --contact-sheet docs/contact-sheet.png
 
 clean-lake: ## Empty the local lake
 	find $(LAKE) -mindepth 1 ! -name README.md -delete

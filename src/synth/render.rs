@@ -153,24 +153,36 @@ fn radial_t(centre: [f32; 2], x: f32, y: f32, w: f32, h: f32) -> f32 {
     ((x - cx).hypot(y - cy) / far.max(1.0)).clamp(0.0, 1.0)
 }
 
+/// Fills every row of `px` (rows of `w` pixels) with a copy of `row`.
+fn fill_rows(px: &mut [u8], row: &[u8]) {
+    for r in px.chunks_exact_mut(row.len()) {
+        r.copy_from_slice(row);
+    }
+}
+
+/// A row of `w` pixels of one colour.
+fn solid_row(w: usize, colour: Rgb) -> Vec<u8> {
+    colour.iter().copied().cycle().take(w * 3).collect()
+}
+
 fn paint_background(canvas: &mut Canvas, bg: &Background, scale: f32) {
     let (w, h) = (canvas.w as usize, canvas.h as usize);
     let (wf, hf) = (w as f32, h as f32);
     match bg {
-        Background::Flat { colour } => {
-            for p in canvas.px.chunks_exact_mut(3) {
-                p.copy_from_slice(colour);
-            }
-        }
+        Background::Flat { colour } => fill_rows(&mut canvas.px, &solid_row(w, *colour)),
         Background::Linear { from, to, angle } => {
             let lut = ramp(&[*from, *to]);
             let (dy, dx) = angle.to_radians().sin_cos();
             let extent = ((wf * dx).abs() + (hf * dy).abs()).max(1.0);
+            // Along x the ramp index moves by a constant step: one row of
+            // offsets serves every row.
+            let along: Vec<f32> = (0..w)
+                .map(|x| (x as f32 + 0.5 - 0.5 * wf) * dx / extent)
+                .collect();
             for (y, row) in canvas.px.chunks_exact_mut(w * 3).enumerate() {
                 let base = ((y as f32 + 0.5 - 0.5 * hf) * dy) / extent + 0.5;
-                for (x, p) in row.chunks_exact_mut(3).enumerate() {
-                    let t = base + (x as f32 + 0.5 - 0.5 * wf) * dx / extent;
-                    p.copy_from_slice(&lut[(t.clamp(0.0, 1.0) * 255.0) as usize]);
+                for (p, a) in row.chunks_exact_mut(3).zip(&along) {
+                    p.copy_from_slice(&lut[((base + a).clamp(0.0, 1.0) * 255.0) as usize]);
                 }
             }
         }
@@ -193,15 +205,16 @@ fn paint_background(canvas: &mut Canvas, bg: &Background, scale: f32) {
             at,
             vertical,
         } => {
-            for (y, row) in canvas.px.chunks_exact_mut(w * 3).enumerate() {
-                for (x, p) in row.chunks_exact_mut(3).enumerate() {
-                    let second_side = if *vertical {
-                        x as f32 + 0.5 >= at * wf
-                    } else {
-                        y as f32 + 0.5 >= at * hf
-                    };
-                    p.copy_from_slice(if second_side { second } else { first });
-                }
+            if *vertical {
+                let cut = ((at * wf - 0.5).ceil().max(0.0) as usize).min(w);
+                let mut row = solid_row(w, *first);
+                row[cut * 3..].copy_from_slice(&solid_row(w - cut, *second));
+                fill_rows(&mut canvas.px, &row);
+            } else {
+                let cut = ((at * hf - 0.5).ceil().max(0.0) as usize).min(h);
+                let (top, bottom) = canvas.px.split_at_mut(cut * w * 3);
+                fill_rows(top, &solid_row(w, *first));
+                fill_rows(bottom, &solid_row(w, *second));
             }
         }
         Background::Texture {
@@ -258,6 +271,11 @@ fn paint_texture(canvas: &mut Canvas, colours: &[Rgb; 3], cell: f32, grain: f32,
         }
     }
     let lut = ramp(colours);
+    // Grain: a tile of random offsets, repeated (cheaper than a hash per pixel).
+    const TILE: usize = 128;
+    let tile: Vec<f32> = (0..TILE * TILE)
+        .map(|i| (lattice((i % TILE) as i64, (i / TILE) as i64, seed ^ 0xA5A5) - 0.5) * 2.0 * grain)
+        .collect();
     let inv = 1.0 / step;
     for (y, row) in canvas.px.chunks_exact_mut(w * 3).enumerate() {
         let gy = y as f32 * inv;
@@ -267,6 +285,7 @@ fn paint_texture(canvas: &mut Canvas, colours: &[Rgb; 3], cell: f32, grain: f32,
             &grid[iy * gw..(iy + 1) * gw],
             &grid[(iy + 1) * gw..(iy + 2) * gw],
         );
+        let grain_row = &tile[(y % TILE) * TILE..(y % TILE + 1) * TILE];
         for (x, p) in row.chunks_exact_mut(3).enumerate() {
             let gx = x as f32 * inv;
             let ix = gx as usize;
@@ -276,7 +295,7 @@ fn paint_texture(canvas: &mut Canvas, colours: &[Rgb; 3], cell: f32, grain: f32,
             // Stretch the noise (it clusters around 0.5) over the ramp.
             let v = ((top + (bottom - top) * fy - 0.5) * 2.2 + 0.5).clamp(0.0, 1.0);
             let c = lut[(v * 255.0) as usize];
-            let g = (lattice(x as i64, y as i64, seed ^ 0xA5A5) - 0.5) * 2.0 * grain;
+            let g = grain_row[x % TILE];
             for k in 0..3 {
                 p[k] = (f32::from(c[k]) + g).clamp(0.0, 255.0) as u8;
             }
