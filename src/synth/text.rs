@@ -248,7 +248,7 @@ const HASHTAGS: [&str; 20] = [
 
 /// A headline.
 pub fn headline(rng: &mut Rng) -> &'static str {
-    *rng.pick(&HEADLINES)
+    HEADLINES[rng.below(HEADLINES.len() as u64) as usize]
 }
 
 /// One or more sentences of body copy.
@@ -261,7 +261,7 @@ pub fn body(rng: &mut Rng, sentences: usize) -> String {
 
 /// A call to action.
 pub fn cta(rng: &mut Rng) -> &'static str {
-    *rng.pick(&CTAS)
+    CTAS[rng.below(CTAS.len() as u64) as usize]
 }
 
 /// A post caption quoting the design's headline, with `hashtags` hashtags.
@@ -274,7 +274,7 @@ pub fn caption(rng: &mut Rng, headline: Option<&str>, hashtags: usize) -> String
     }
     if rng.chance(0.5) {
         out.push(' ');
-        out.push_str(*rng.pick(&BODY));
+        out.push_str(BODY[rng.below(BODY.len() as u64) as usize]);
     }
     let start = rng.below(HASHTAGS.len() as u64) as usize;
     for i in 0..hashtags.min(HASHTAGS.len()) {

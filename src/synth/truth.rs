@@ -467,4 +467,67 @@ mod tests {
                 < truth.expected(&props(), &context(Platform::Instagram)).rate
         );
     }
+
+    #[test]
+    fn the_weight_table_in_the_module_docs_is_the_default() {
+        let docs = include_str!("mod.rs");
+        let table = PlatformTable::default();
+        let order = [
+            Platform::Instagram,
+            Platform::Facebook,
+            Platform::Linkedin,
+            Platform::Tiktok,
+            Platform::X,
+            Platform::Dribbble,
+            Platform::Behance,
+        ];
+        let field = |name: &str, w: &Weights| -> f64 {
+            match name {
+                "base_rate" => w.base_rate,
+                "w_col" => w.colorfulness,
+                "w_har" => w.harmony,
+                "w_read" => w.readability,
+                "w_aa" => w.accessible,
+                "w_cov" => w.coverage,
+                "cov_opt" => w.coverage_optimum,
+                "w_none" => w.no_text,
+                "w_thirds" => w.thirds,
+                "w_asp" => w.aspect,
+                "w_cx" => w.complexity,
+                "cx_opt" => w.complexity_optimum,
+                "w_hour" => w.hour,
+                "peak_hour" => w.peak_hour,
+                "w_wkend" => w.weekend,
+                "w_aud" => w.audience,
+                "w_paid" => w.paid,
+                "k_paid" => w.paid_design,
+                "w_tag" => w.hashtags,
+                "tag_opt" => w.hashtag_optimum,
+                other => panic!("the docs name an unknown weight {other}"),
+            }
+        };
+        let mut rows = 0;
+        for line in docs.lines().filter_map(|l| l.strip_prefix("//! | `")) {
+            let name = line.split('`').next().unwrap();
+            let cells: Vec<&str> = line
+                .split('|')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect();
+            // Weight rows: a name and one number per platform.
+            if cells.len() != 8 || cells[1..].iter().any(|c| c.parse::<f64>().is_err()) {
+                continue;
+            }
+            for (platform, cell) in order.iter().zip(&cells[1..]) {
+                let documented: f64 = cell.parse().expect("checked above");
+                assert_eq!(
+                    documented,
+                    field(name, table.get(*platform)),
+                    "{name} on {platform:?}"
+                );
+            }
+            rows += 1;
+        }
+        assert_eq!(rows, 20, "every weight has a row in the docs");
+    }
 }
