@@ -281,7 +281,7 @@ pub struct Properties {
     pub saturation: f64,
     /// Mean luma / 255.
     pub brightness: f64,
-    /// Share of pixels on a strong luma edge, scaled so 0.2 of them is 1.
+    /// Share of pixels on a strong luma edge, scaled so 0.1 of them is 1.
     pub complexity: f64,
     /// The palette's harmony, 0..1.
     pub harmony: f64,

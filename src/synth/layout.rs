@@ -865,7 +865,7 @@ fn measure(design: &Design) -> Properties {
         colorfulness: stats.colorfulness,
         saturation: stats.saturation,
         brightness: stats.brightness,
-        complexity: (stats.edge_share / 0.2).min(1.0),
+        complexity: (stats.edge_share / 0.1).min(1.0),
         harmony: design.palette.harmony,
         has_text,
         text_contrast,

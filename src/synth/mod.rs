@@ -31,7 +31,7 @@
 //! | property | definition | what the extractor sees |
 //! |---|---|---|
 //! | `colorfulness` | Hasler–Süsstrunk M3 of the pixels | `colorfulness` |
-//! | `complexity` | share of pixels whose luma steps by more than 48 to the right or down neighbour, / 0.2, capped at 1 | `edge_density`, `grey_entropy` |
+//! | `complexity` | share of pixels whose luma steps by more than 48 to the right or down neighbour, / 0.1, capped at 1 | `edge_density`, `grey_entropy` |
 //! | `harmony` | the recipe's harmony: 1 = hues on the scheme's template, 0 = hues at offsets 0°, 105°, 215° that no Matsuda template covers | `color_harmony`, `hue_count` |
 //! | `text_contrast` | median WCAG contrast of the text lines against their ground (1 without text) | `text_contrast` |
 //! | `text_coverage` | union of the lines' ink boxes / image area | `text_coverage` |
@@ -103,12 +103,12 @@
 //! | `w_read` readability | 0.15 | 0.25 | 0.6 | 0.1 | 0.35 | 0.1 | 0.15 |
 //! | `w_aa` accessible | 0.1 | 0.15 | 0.35 | 0.05 | 0.15 | 0.05 | 0.05 |
 //! | `w_cov` coverage | 0.15 | 0.15 | 0.3 | 0.1 | 0.2 | 0.1 | 0.1 |
-//! | `cov_opt` | 0.06 | 0.1 | 0.15 | 0.05 | 0.1 | 0.04 | 0.05 |
+//! | `cov_opt` | 0.06 | 0.1 | 0.12 | 0.05 | 0.1 | 0.04 | 0.05 |
 //! | `w_none` no text | 0.1 | -0.1 | -0.45 | 0.05 | -0.15 | 0.15 | 0.1 |
 //! | `w_thirds` | 0.3 | 0.15 | 0.1 | 0.05 | 0.1 | 0.3 | 0.4 |
 //! | `w_asp` aspect | 0.4 | 0.3 | 0.35 | 0.9 | 0.4 | 0.25 | 0.25 |
 //! | `w_cx` complexity | 0.1 | 0.1 | 0.25 | 0.5 | 0.1 | 0.2 | 0.15 |
-//! | `cx_opt` | 0.5 | 0.5 | 0.15 | 0.85 | 0.5 | 0.4 | 0.35 |
+//! | `cx_opt` | 0.5 | 0.5 | 0.15 | 0.8 | 0.5 | 0.4 | 0.35 |
 //! | `w_hour` | 0.25 | 0.25 | 0.35 | 0.25 | 0.25 | 0.25 | 0.25 |
 //! | `peak_hour` (UTC) | 19 | 13 | 9 | 21 | 12 | 16 | 15 |
 //! | `w_wkend` | 0.1 | 0 | -0.45 | 0.15 | 0 | 0 | 0 |

@@ -611,3 +611,79 @@ pub fn contact_sheet(designs: &[Design], columns: u32, cell: u32) -> RgbImage {
     }
     sheet
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::layout::Recipe;
+
+    #[test]
+    fn a_flat_grey_has_no_colour_and_no_edges() {
+        let canvas = Canvas {
+            w: 4,
+            h: 3,
+            px: vec![128; 36],
+        };
+        let s = pixel_stats(&canvas);
+        assert_eq!(
+            (s.colorfulness, s.saturation, s.edge_share),
+            (0.0, 0.0, 0.0)
+        );
+        assert!((s.brightness - 128.0 / 255.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn text_ink_falls_inside_the_recorded_ink_boxes() {
+        for seed in [3u64, 8] {
+            let mut recipe = Recipe::random(seed, Some((1200, 630)));
+            recipe.layout = crate::synth::Layout::TextHeavy;
+            recipe.text_contrast = 8.0;
+            let design = recipe.build("t");
+            assert!(!design.text.is_empty());
+            let with_text = render(&design, 1.0);
+            let mut bare = design.clone();
+            bare.text.clear();
+            let without = render(&bare, 1.0);
+            let w = design.width as usize;
+            let mut changed = 0;
+            for (i, (a, b)) in with_text
+                .px
+                .chunks_exact(3)
+                .zip(without.px.chunks_exact(3))
+                .enumerate()
+            {
+                if a != b {
+                    changed += 1;
+                    let (x, y) = ((i % w) as u32, (i / w) as u32);
+                    assert!(
+                        design.text.iter().any(|l| x >= l.ink_box[0]
+                            && x < l.ink_box[2]
+                            && y >= l.ink_box[1]
+                            && y < l.ink_box[3]),
+                        "seed {seed}: ink at ({x}, {y}) outside every box"
+                    );
+                }
+            }
+            assert!(changed > 1000, "seed {seed}: {changed} pixels of text");
+        }
+    }
+
+    #[test]
+    fn encoding_gives_the_declared_format_and_size() {
+        for seed in 0..6u64 {
+            let design = Recipe::random(seed, None).build("e");
+            let bytes = encode(&design);
+            let format = image::guess_format(&bytes).expect("a known format");
+            let expected = match design.format {
+                ImageFormat::Png => image::ImageFormat::Png,
+                ImageFormat::Jpeg => image::ImageFormat::Jpeg,
+            };
+            assert_eq!(format, expected);
+            let decoded = image::load_from_memory(&bytes).expect("decodes");
+            assert_eq!(
+                (decoded.width(), decoded.height()),
+                (design.width, design.height)
+            );
+        }
+    }
+}
