@@ -121,7 +121,7 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     }
     writeln!(
         out,
-        "{} served = {} landed + {} rejected + {} outside the window; {} images landed, {} refused (see raw.rejects)",
+        "{} served = {} landed + {} rejected + {} outside the window; images: {} decodable, {} refused (see raw.rejects)",
         total.served, total.landed, total.rejected, total.skipped, total.images, total.images_rejected
     )?;
     if failed {

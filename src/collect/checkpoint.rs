@@ -20,9 +20,10 @@ pub struct Counts {
     pub rejected: u64,
     /// Items outside the window (APIs that cannot filter by date).
     pub skipped: u64,
-    /// Images downloaded and landed as decodable.
+    /// Items' images in the lake and decodable (fetched now or before).
     pub images: u64,
-    /// Images refused (corrupt, truncated, not an image, failed download).
+    /// Items' images refused (corrupt, truncated, not an image, not
+    /// downloaded); each refused image is in raw.rejects once.
     pub images_rejected: u64,
 }
 

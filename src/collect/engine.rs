@@ -15,7 +15,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use futures::StreamExt;
 use serde_json::{json, Value};
-use tokio::sync::Mutex;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
 
 use super::adapters::{Adapter, PageRequest, Window, ITEM_ERROR};
 use super::checkpoint::{Checkpoint, Counts};
@@ -39,10 +40,15 @@ pub(super) struct RunContext {
     pub batch_items: usize,
     /// Image downloads in flight per page.
     pub downloads: usize,
-    /// Images already in raw.images and fetched by this run, by URL, so an
-    /// image is downloaded once.
-    pub known_images: Mutex<HashMap<String, KnownImage>>,
+    /// Images already in raw.images, and those this run fetches, by URL:
+    /// an image is downloaded once, also when walks running at once want
+    /// it (the first downloads it, the others wait for its outcome).
+    pub known_images: std::sync::Mutex<HashMap<String, ImageCell>>,
 }
+
+/// What became of an image URL: set once, to the image fetched (or found
+/// in the lake), or to None when it could not be downloaded.
+pub(super) type ImageCell = Arc<OnceCell<Option<KnownImage>>>;
 
 /// An image fetched before.
 #[derive(Debug, Clone)]
@@ -170,6 +176,14 @@ fn walk_key(platform: &str, account: &str, window: &Window, refresh: Option<&str
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
 }
 
+/// One image URL of a page: what this page's download gave (None when it
+/// was fetched before or by another walk), and what is known of it.
+struct ImageOutcome {
+    url: String,
+    downloaded: Option<Result<LandedImage, String>>,
+    known: Result<Option<KnownImage>, crate::lake::LakeError>,
+}
+
 /// Pages on their way to the lake, landed together.
 struct Batch<'a> {
     mapper: &'a RowMapper,
@@ -291,66 +305,79 @@ impl<'a> Batch<'a> {
                     .filter_map(|p| item.pointer(&p)?.as_str().map(str::to_string))
             })
             .collect();
-        // The items' images are counted whether fetched now or before, so a
-        // walk counts the same when it is redone after a kill.
-        let to_fetch: Vec<String> = {
-            let known = ctx.known_images.lock().await;
-            let mut to_fetch = Vec::new();
-            for url in wanted {
-                match known.get(&url) {
-                    Some(image) if image.ok => counts.images += 1,
-                    Some(_) => counts.images_rejected += 1,
-                    None => to_fetch.push(url),
-                }
-            }
-            to_fetch
+        let cells: Vec<(String, ImageCell)> = {
+            let mut known = ctx.known_images.lock().expect("not poisoned");
+            wanted
+                .into_iter()
+                .map(|url| {
+                    let cell = known.entry(url.clone()).or_default().clone();
+                    (url, cell)
+                })
+                .collect()
         };
         let limits = self.limits;
         let lake = &ctx.lake;
-        let mut fetched = futures::stream::iter(to_fetch)
-            .map(|url| async move {
-                let result = match api.get_bytes(&url, limits.max_bytes).await {
-                    Ok(bytes) => Ok(store(lake, &url, bytes, limits).await),
-                    Err(e) => Err(e),
-                };
-                (url, result)
+        let outcomes: Vec<ImageOutcome> = futures::stream::iter(cells)
+            .map(|(url, cell)| async move {
+                let mut downloaded = None;
+                let known = cell
+                    .get_or_try_init(|| async {
+                        match api.get_bytes(&url, limits.max_bytes).await {
+                            Ok(bytes) => {
+                                let image = store(lake, &url, bytes, limits).await?;
+                                let known = KnownImage {
+                                    sha256: image.sha256.clone(),
+                                    ok: image.probe.is_ok(),
+                                };
+                                downloaded = Some(Ok(image));
+                                Ok::<_, crate::lake::LakeError>(Some(known))
+                            }
+                            Err(e) => {
+                                downloaded =
+                                    Some(Err(format!("image could not be downloaded: {e}")));
+                                Ok(None)
+                            }
+                        }
+                    })
+                    .await
+                    .cloned();
+                ImageOutcome {
+                    url,
+                    downloaded,
+                    known,
+                }
             })
-            .buffer_unordered(ctx.downloads.max(1));
-        while let Some((url, result)) = fetched.next().await {
-            match result {
-                Ok(stored) => {
-                    let image = stored?;
-                    if image.probe.is_ok() {
-                        counts.images += 1;
-                    } else {
-                        counts.images_rejected += 1;
-                    }
-                    let known = KnownImage {
-                        sha256: image.sha256.clone(),
-                        ok: image.probe.is_ok(),
-                    };
-                    ctx.known_images.lock().await.insert(url.clone(), known);
-                    self.images.push((url, image));
-                }
-                Err(e) => {
-                    counts.images_rejected += 1;
-                    self.image_failures
-                        .push((url, format!("image could not be downloaded: {e}")));
-                }
+            .buffer_unordered(ctx.downloads.max(1))
+            .collect()
+            .await;
+        let mut found = HashMap::new();
+        for outcome in outcomes {
+            if let Some(image) = outcome.known? {
+                found.insert(outcome.url.clone(), image);
+            }
+            match outcome.downloaded {
+                Some(Ok(image)) => self.images.push((outcome.url, image)),
+                Some(Err(reason)) => self.image_failures.push((outcome.url, reason)),
+                None => {}
             }
         }
-        drop(fetched);
-        let known = ctx.known_images.lock().await;
+        // Each item's image is counted, fetched now or before, so a walk
+        // counts the same when it is redone after a kill.
         for item in items.iter_mut() {
             for pointer in adapter.image_pointers(item) {
-                let Some(sha) = item
-                    .pointer(&pointer)
-                    .and_then(Value::as_str)
-                    .and_then(|u| known.get(u))
-                    .map(|image| image.sha256.clone())
-                else {
+                let Some(url) = item.pointer(&pointer).and_then(Value::as_str) else {
                     continue;
                 };
+                let Some(image) = found.get(url) else {
+                    counts.images_rejected += 1;
+                    continue;
+                };
+                if image.ok {
+                    counts.images += 1;
+                } else {
+                    counts.images_rejected += 1;
+                }
+                let sha = image.sha256.clone();
                 let (parent, key) = pointer.rsplit_once('/').unwrap_or(("", &pointer));
                 if let Some(Value::Object(object)) = item.pointer_mut(parent) {
                     object.insert(format!("{key}_sha256"), json!(sha));

@@ -241,7 +241,7 @@ impl Collect {
             page_size: self.page_size,
             batch_items: self.batch_items,
             downloads: self.downloads,
-            known_images: tokio::sync::Mutex::new(known_images(lake).await?),
+            known_images: std::sync::Mutex::new(known_images(lake).await?),
         };
         let bars = MultiProgress::new();
         if !self.progress {
@@ -336,7 +336,7 @@ impl Collect {
 }
 
 /// Images already in the lake, by URL.
-async fn known_images(lake: &Lake) -> Result<HashMap<String, engine::KnownImage>, CollectError> {
+async fn known_images(lake: &Lake) -> Result<HashMap<String, engine::ImageCell>, CollectError> {
     use arrow::array::AsArray;
     let session = Session::open(lake)
         .await
@@ -359,7 +359,8 @@ async fn known_images(lake: &Lake) -> Result<HashMap<String, engine::KnownImage>
                 sha256: shas.value(i).to_string(),
                 ok: ok.value(i),
             };
-            known.insert(urls.value(i).to_string(), image);
+            let cell = tokio::sync::OnceCell::new_with(Some(Some(image)));
+            known.insert(urls.value(i).to_string(), std::sync::Arc::new(cell));
         }
     }
     Ok(known)

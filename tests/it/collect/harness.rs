@@ -12,6 +12,7 @@ use std::thread::JoinHandle;
 use chrono::{NaiveDate, TimeZone, Utc};
 use creativeiq::collect::Platform;
 use creativeiq::sim::{Faults, Sim, World, WorldConfig};
+
 use sha2::{Digest, Sha256};
 
 use crate::common::*;
@@ -21,21 +22,26 @@ pub const START: &str = "2026-09-01";
 /// The first day after it.
 pub const END: &str = "2026-10-01";
 
+/// A world of `posts` posts over two accounts per platform, and
+/// `experiments` experiments, over 30 days from [`START`].
+pub fn small_world(posts: usize, experiments: usize) -> World {
+    World::generate(&WorldConfig {
+        seed: 11,
+        posts,
+        accounts_per_platform: 2,
+        start: NaiveDate::parse_from_str(START, "%Y-%m-%d").unwrap(),
+        days: 30,
+        experiments,
+    })
+}
+
 /// The world every collector test serves: 8 posts per platform over two
 /// accounts, 3 experiments. Its images are rendered once per test run.
 fn template() -> &'static Sim {
     static TEMPLATE: OnceLock<Sim> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
-        let config = WorldConfig {
-            seed: 11,
-            posts: 56,
-            accounts_per_platform: 2,
-            start: NaiveDate::parse_from_str(START, "%Y-%m-%d").unwrap(),
-            days: 30,
-            experiments: 3,
-        };
         let sim = Sim::new(
-            World::generate(&config),
+            small_world(56, 3),
             Faults::default(),
             "http://unused",
             0x5EC2E7,
@@ -55,7 +61,23 @@ pub struct SimServer {
 }
 
 impl SimServer {
+    /// The shared test world under `faults`.
     pub fn start(faults: Faults, dir: &Path) -> SimServer {
+        SimServer::serve(template(), faults, dir)
+    }
+
+    /// Another world (its images rendered on request).
+    pub fn start_world(world: World, dir: &Path) -> SimServer {
+        let sim: &'static Sim = Box::leak(Box::new(Sim::new(
+            world,
+            Faults::default(),
+            "http://unused",
+            0x5EC2E7,
+        )));
+        SimServer::serve(sim, Faults::default(), dir)
+    }
+
+    fn serve(template: &'static Sim, faults: Faults, dir: &Path) -> SimServer {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -66,7 +88,7 @@ impl SimServer {
                 .unwrap();
             runtime.block_on(async move {
                 let (listener, addr) = creativeiq::sim::bind(0).await.unwrap();
-                let sim = Arc::new(template().with_faults(faults, &format!("http://{addr}")));
+                let sim = Arc::new(template.with_faults(faults, &format!("http://{addr}")));
                 ready_tx.send(sim.clone()).unwrap();
                 creativeiq::sim::serve(listener, sim, async {
                     let _ = shutdown_rx.await;

@@ -252,6 +252,43 @@ fn faults_lose_nothing_and_double_nothing() {
     assert_eq!(urls, expected.images.keys().cloned().collect::<Vec<_>>());
 }
 
+#[test]
+fn an_image_posted_on_several_platforms_is_fetched_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // The same design posted on every platform and tested in an experiment.
+    let mut world = small_world(21, 1);
+    let shared = world.posts[0].image.clone().unwrap();
+    for post in &mut world.posts {
+        post.image = Some(shared.clone());
+    }
+    world.experiments[0].variations[0].image = shared.clone();
+    let server = SimServer::start_world(world, dir.path());
+    let lake = lake_in(&dir, "lake");
+    let out = server.collect(&lake, START, END, &["--page-size", "2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let url = server.sim.image_url(&shared);
+    assert_eq!(
+        count(
+            &lake,
+            &format!("SELECT count(*) AS n FROM raw.images WHERE url = '{url}'")
+        ),
+        1,
+        "one download, one row"
+    );
+    let sha = sha256(&server.sim.image_bytes(&shared).unwrap());
+    let (posts, total) = lake_posts(&lake);
+    assert_eq!(total, 21);
+    assert!(posts
+        .iter()
+        .all(|p| p.image_sha256.as_deref() == Some(sha.as_str())));
+    let counts = printed_counts(&out);
+    assert_eq!(
+        printed_total(&counts, 4),
+        21 + 2,
+        "each item counts its image"
+    );
+}
+
 /// The lake as a user sees it, without the moments of landing.
 fn lake_contents(lake: &str) -> Vec<Vec<String>> {
     // A write killed half-way leaves its staging file (`<name>#<n>`), which
