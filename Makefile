@@ -7,7 +7,7 @@ LAKE ?= lake
 BIN := target/release/creativeiq
 DEBUG_BIN := target/debug/creativeiq
 
-.PHONY: help demo test lint build build-release bench-import clean-lake setup-python test-data
+.PHONY: help demo test lint build build-release bench-import bench-collect clean-lake setup-python test-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -65,6 +65,10 @@ $(DATA)/images/.fetched: | setup-python
 
 bench-import: build-release setup-python ## Import 1,000,000 NDJSON posts, beside pyarrow
 	CREATIVEIQ=$(BIN) $(PY) tests/bench/import_bench.py
+
+bench-collect: build-release setup-python ## Collect every platform from the local simulator, beside a Python asyncio (httpx) collector
+	$(PY) -m pip install --quiet httpx pillow
+	CREATIVEIQ=$(BIN) $(PY) tests/bench/collect_bench.py
 
 clean-lake: ## Empty the local lake
 	find $(LAKE) -mindepth 1 ! -name README.md -delete

@@ -36,7 +36,8 @@ pub struct Args {
     /// Read settings from this file instead of .env.
     #[arg(long)]
     env_file: Option<PathBuf>,
-    /// Take a new snapshot of a window collected before.
+    /// Take today's snapshot of a window collected before (one a day; a
+    /// killed refresh resumes when run again the same day).
     #[arg(long)]
     refresh: bool,
     /// API requests in flight per platform.

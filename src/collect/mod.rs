@@ -4,13 +4,16 @@
 //! Reads: the platform APIs (tokens, accounts and base URLs from the
 //! environment or `.env`), and `raw/images` (so an image is downloaded once).
 //! Writes: `raw/posts`, `raw/ab_tests`, `raw/images`, `blobs/images/`,
-//! `raw/rejects`, and a checkpoint per walk under `state/collect/`.
+//! `raw/rejects`, and a checkpoint per walk (platform, account, window)
+//! under `state/collect/`.
 //!
-//! One engine ([`engine`], [`client`]) does paging, retries, rate limits,
-//! images, landing and resume; each platform is a small adapter in
-//! [`adapters`] with a payload contract in `schemas/payloads/`. Every item an
-//! API serves is landed, rejected with its reason, or counted as outside the
-//! window: served = landed + rejected + skipped.
+//! One engine does the work every platform shares: [`client`] (auth,
+//! retries, rate limits, concurrency; tokens never leave it), [`engine`]
+//! (paging, duplicates, the window, images, landing in batches, resume) and
+//! [`checkpoint`]. Each platform is a small adapter in [`adapters`] with a
+//! payload contract in `schemas/payloads/`; adding one is described there.
+//! Every item an API serves is landed, rejected with its reason, or counted
+//! as outside the window: served = landed + rejected + outside.
 
 mod adapters;
 mod checkpoint;
@@ -128,7 +131,8 @@ impl Collect {
         self
     }
 
-    /// Takes a new snapshot of a window collected before.
+    /// Takes today's snapshot of a window collected before: one per UTC
+    /// day, so a killed refresh run again the same day resumes.
     pub fn with_refresh(mut self, refresh: bool) -> Collect {
         self.refresh = refresh;
         self
@@ -237,7 +241,7 @@ impl Collect {
             window: self.window,
             now_micros: Utc::now().timestamp_micros(),
             limits: self.limits,
-            refresh_stamp: self.refresh.then(|| Utc::now().to_rfc3339()),
+            refresh_stamp: self.refresh.then(|| Utc::now().date_naive().to_string()),
             page_size: self.page_size,
             batch_items: self.batch_items,
             downloads: self.downloads,

@@ -213,14 +213,20 @@ pub async fn store(
     limits: ImageLimits,
 ) -> Result<LandedImage, LakeError> {
     let checked = bytes.clone();
-    // Hashing and decoding are CPU work; keep them off the async workers.
-    let (sha256, probe) =
-        tokio::task::spawn_blocking(move || (sha256_hex(&checked), probe(&checked, &limits)))
-            .await
-            .map_err(|e| LakeError::BadLocation {
-                location: url.to_string(),
-                message: format!("the image check stopped: {e}"),
-            })?;
+    // Hashing and decoding are CPU work: off the async workers, and no more
+    // at once than there are cores, since each decoded image is held whole
+    // in memory while it is checked.
+    let permit = checks_in_flight()
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
+    let checked_result =
+        tokio::task::spawn_blocking(move || (sha256_hex(&checked), probe(&checked, &limits))).await;
+    drop(permit);
+    let (sha256, probe) = checked_result.map_err(|e| LakeError::BadLocation {
+        location: url.to_string(),
+        message: format!("the image check stopped: {e}"),
+    })?;
     let blob = blob_path(&sha256, probe.extension());
     let size = bytes.len();
     if size <= limits.max_bytes {
@@ -231,6 +237,15 @@ pub async fn store(
         blob,
         bytes: size,
         probe,
+    })
+}
+
+/// The process-wide limit on image checks running at once: one per core.
+fn checks_in_flight() -> &'static tokio::sync::Semaphore {
+    static CHECKS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    CHECKS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
     })
 }
 

@@ -195,8 +195,8 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .with_state(sim)
 }
 
-/// Binds `127.0.0.1:port` (0 picks a free port) and returns the address and
-/// a future that serves until `shutdown` resolves.
+/// Binds `127.0.0.1:port` (0 picks a free port); returns the listener for
+/// [`serve`] and its address (for the base URL).
 pub async fn bind(port: u16) -> std::io::Result<(tokio::net::TcpListener, SocketAddr)> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;

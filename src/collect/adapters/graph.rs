@@ -125,8 +125,7 @@ impl Adapter for Instagram {
         followers(api, account, "followers_count").await
     }
     async fn page(&self, api: &ApiClient, request: &PageRequest<'_>) -> Result<Page, FetchError> {
-        let fields =
-            "id,caption,media_type,media_url,permalink,timestamp,like_count,comments_count";
+        let fields = "id,caption,media_type,media_url,thumbnail_url,permalink,timestamp,like_count,comments_count";
         graph_page(api, "media", fields, request).await
     }
     async fn enrich(
@@ -143,8 +142,13 @@ impl Adapter for Instagram {
     fn published_at(&self, item: &Value) -> Option<DateTime<Utc>> {
         time_of(item.get("timestamp"))
     }
-    fn image_pointers(&self, _item: &Value) -> Vec<String> {
-        vec!["/media_url".into()]
+    /// A video's `media_url` is the video; its design is the thumbnail.
+    fn image_pointers(&self, item: &Value) -> Vec<String> {
+        if item.get("thumbnail_url").is_some_and(Value::is_string) {
+            vec!["/thumbnail_url".into()]
+        } else {
+            vec!["/media_url".into()]
+        }
     }
 }
 

@@ -26,7 +26,6 @@ pub(super) fn routes() -> Router<Arc<Sim>> {
             "/linkedin/rest/organizationalEntityShareStatistics",
             get(statistics),
         )
-        .route("/linkedin/rest/images/{urn}", get(image))
         .route("/linkedin/rest/images", get(images))
         .route("/linkedin/rest/networkSizes/{urn}", get(network_size))
 }
@@ -161,27 +160,6 @@ async fn statistics(
         }));
     }
     Json(json!({"elements": elements, "paging": {"start": 0, "count": elements.len()}}))
-        .into_response()
-}
-
-async fn image(
-    State(sim): State<Arc<Sim>>,
-    Path(urn): Path<String>,
-    Query(params): Query<Params>,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(refusal) = refused(&sim, &headers, &params) {
-        return refusal;
-    }
-    let id = urn.trim_start_matches("urn:li:image:");
-    if !sim.world().images.contains_key(id) {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({"status": 404, "message": "Not Found"})),
-        )
-            .into_response();
-    }
-    Json(json!({"id": urn, "status": "AVAILABLE", "downloadUrl": sim.image_url(id)}))
         .into_response()
 }
 

@@ -147,6 +147,17 @@ fn every_platform_lands_what_the_simulator_served() {
     assert_eq!(stdout(&again).matches("(already collected)").count(), 8);
     assert_eq!(printed_total(&printed_counts(&again), 6), 0, "no requests");
     assert_eq!(lake_posts(&lake).1, total);
+
+    // `--refresh` takes today's snapshot beside the first.
+    let refreshed = server.collect(&lake, since, until, &[&SMALL[..], &["--refresh"]].concat());
+    assert_eq!(refreshed.status.code(), Some(0), "{}", stderr(&refreshed));
+    let (snapshots, rows) = lake_posts(&lake);
+    assert_eq!(rows, 2 * total);
+    assert_eq!(distinct(&snapshots), distinct(&posts));
+    assert_eq!(
+        count(&lake, "SELECT count(*) AS n FROM raw.images"),
+        expected.images.len() as i64
+    );
 }
 
 #[test]
@@ -453,6 +464,46 @@ fn tokens_never_reach_the_lake_or_the_logs() {
             .output()
             .unwrap()
     };
+    // A collection killed mid-walk leaves checkpoints holding `next`
+    // cursors (the Graph API's carry the token in their URL).
+    let partial = lake_in(&dir, "partial");
+    let checkpoints =
+        || files_under(&std::path::Path::new(&partial).join("state/collect/instagram"));
+    let mut child = server
+        .collect_command(
+            &partial,
+            &[
+                "--all",
+                "--since",
+                START,
+                "--until",
+                END,
+                "--page-size",
+                "2",
+                "--batch-items",
+                "2",
+            ],
+        )
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(logs.join("partial.err")).unwrap())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !checkpoints().iter().any(|c| {
+        std::fs::read_to_string(c)
+            .unwrap_or_default()
+            .contains("\"next\":\"http")
+    }) {
+        assert!(
+            started.elapsed().as_secs() < 60 && child.try_wait().unwrap().is_none(),
+            "no Graph API checkpoint with a next URL appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
     let full = traced(&[
         "--all",
         "--since",
@@ -512,6 +563,7 @@ fn tokens_never_reach_the_lake_or_the_logs() {
     let mut searched = String::new();
     for file in files_under(std::path::Path::new(&lake))
         .into_iter()
+        .chain(files_under(std::path::Path::new(&partial)))
         .chain(files_under(&logs))
     {
         let text = searchable_text(&file);
