@@ -7,7 +7,7 @@ LAKE ?= lake
 BIN := target/release/creativeiq
 DEBUG_BIN := target/debug/creativeiq
 
-.PHONY: help demo test lint build build-release bench-import bench-synth contact-sheet clean-lake setup-python test-data
+.PHONY: help demo test lint build build-release bench-import bench-synth bench-collect contact-sheet clean-lake setup-python test-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -71,6 +71,10 @@ bench-synth: build-release setup-python ## Render 10,000 synthetic designs, besi
 
 contact-sheet: build ## Write docs/contact-sheet.png: a grid of 36 synthetic designs
 	$(DEBUG_BIN) synth --quiet --designs 36 --experiments 0 --out target/contact-sheet --contact-sheet docs/contact-sheet.png
+
+bench-collect: build-release setup-python ## Collect every platform from the local simulator, beside a Python asyncio (httpx) collector
+	$(PY) -m pip install --quiet httpx pillow
+	CREATIVEIQ=$(BIN) $(PY) tests/bench/collect_bench.py
 
 clean-lake: ## Empty the local lake
 	find $(LAKE) -mindepth 1 ! -name README.md -delete

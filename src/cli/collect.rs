@@ -36,12 +36,23 @@ pub struct Args {
     /// Read settings from this file instead of .env.
     #[arg(long)]
     env_file: Option<PathBuf>,
-    /// Take a new snapshot of a window collected before.
+    /// Take today's snapshot of a window collected before (one a day; a
+    /// killed refresh resumes when run again the same day).
     #[arg(long)]
     refresh: bool,
-    /// Requests in flight per platform.
+    /// API requests in flight per platform.
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
+    /// Image downloads in flight per platform.
+    #[arg(long, default_value_t = 8)]
+    downloads: usize,
+    /// Items per page asked of the APIs (default: each API's largest page).
+    #[arg(long)]
+    page_size: Option<usize>,
+    /// Items landed and checkpointed together; a killed run redoes at most
+    /// this many per account.
+    #[arg(long, default_value_t = 1000)]
+    batch_items: usize,
 }
 
 pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
@@ -61,23 +72,27 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     .with_accounts(args.accounts)
     .with_refresh(args.refresh)
     .with_concurrency(args.concurrency)
+    .with_downloads(args.downloads)
+    .with_page_size(args.page_size)
+    .with_batch_items(args.batch_items)
     .with_progress(!global.quiet);
     let reports = collect.run(&lake).await?;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "{:<11} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8}",
+        "{:<11} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8} {:>8}",
         "platform",
         "served",
         "landed",
         "rejected",
-        "skipped",
+        "outside",
         "images",
         "img-rej",
+        "requests",
         "retries",
         "limited"
     )?;
-    let (mut rejected, mut failed) = (0, false);
+    let (mut total, mut failed) = (creativeiq::collect::Counts::default(), false);
     for (platform, r) in &reports {
         let c = &r.counts;
         let note = if r.already_done == r.accounts && r.accounts > 0 {
@@ -87,7 +102,7 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
         };
         writeln!(
             out,
-            "{:<11} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8}{note}",
+            "{:<11} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>8} {:>8}{note}",
             platform.name(),
             c.served,
             c.landed,
@@ -95,19 +110,25 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
             c.skipped,
             c.images,
             c.images_rejected,
+            r.requests,
             r.retries,
             r.rate_limited,
         )?;
-        rejected += c.rejected + c.images_rejected;
+        total.add(c);
         for e in &r.errors {
             writeln!(out, "  error: {e}")?;
             failed = true;
         }
     }
+    writeln!(
+        out,
+        "{} served = {} landed + {} rejected + {} outside the window; images: {} decodable, {} refused (see raw.rejects)",
+        total.served, total.landed, total.rejected, total.skipped, total.images, total.images_rejected
+    )?;
     if failed {
         anyhow::bail!("some accounts could not be collected (see above); run again to resume them");
     }
-    Ok(if rejected > 0 {
+    Ok(if total.rejected + total.images_rejected > 0 {
         Outcome::SomeRejected
     } else {
         Outcome::Done

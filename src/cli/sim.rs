@@ -71,6 +71,10 @@ struct ServeArgs {
     /// Share of list pages repeating an item of the page before.
     #[arg(long, default_value_t = 0.0)]
     duplicates: f64,
+    /// Render every image before listening (benchmarks), instead of on
+    /// first request.
+    #[arg(long)]
+    prerender: bool,
 }
 
 pub async fn run(args: Args) -> Result<Outcome> {
@@ -104,8 +108,14 @@ async fn run_serve(args: ServeArgs) -> Result<Outcome> {
         .with_context(|| format!("binding 127.0.0.1:{port}"))?;
     let base = format!("http://{addr}");
     let sim = Arc::new(Sim::new(World::generate(&config), faults, &base, args.seed));
+    if args.prerender {
+        sim.prerender();
+    }
     if let Some(path) = &args.env_file {
-        std::fs::write(path, sim.env_file())
+        // Written whole then renamed, so whoever waits for it reads it whole.
+        let partial = path.with_extension("partial");
+        std::fs::write(&partial, sim.env_file())
+            .and_then(|()| std::fs::rename(&partial, path))
             .with_context(|| format!("writing {}", path.display()))?;
     }
     println!(

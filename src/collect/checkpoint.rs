@@ -1,6 +1,6 @@
 //! Where a collection stands, per platform, account and window, so a killed
-//! run resumes at the page after the last one landed, and a finished window
-//! is not collected twice.
+//! run resumes at the page after the last batch landed, and a finished
+//! window is not collected twice.
 
 use std::collections::BTreeSet;
 
@@ -20,9 +20,10 @@ pub struct Counts {
     pub rejected: u64,
     /// Items outside the window (APIs that cannot filter by date).
     pub skipped: u64,
-    /// Images downloaded and landed as decodable.
+    /// Items' images in the lake and decodable (fetched now or before).
     pub images: u64,
-    /// Images refused (corrupt, truncated, not an image, failed download).
+    /// Items' images refused (corrupt, truncated, not an image, not
+    /// downloaded); each refused image is in raw.rejects once.
     pub images_rejected: u64,
 }
 
@@ -41,8 +42,10 @@ impl Counts {
 /// The state of one walk.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Checkpoint {
-    /// Pages landed.
+    /// Pages walked and landed.
     pub pages: u64,
+    /// Batches landed (each one a set of files named by its number).
+    pub batches: u64,
     /// The next page's cursor, when there is one.
     pub next: Option<Value>,
     /// The walk reached its end.

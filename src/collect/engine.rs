@@ -1,23 +1,31 @@
 //! The walk of one account: pages in order, duplicates refused, items
-//! outside the window skipped, items enriched, images fetched once, rows
-//! and rejects landed page by page, and a checkpoint after every page.
+//! outside the window skipped, items enriched, images fetched once, and
+//! rows and rejects landed in batches, each followed by a checkpoint.
+//!
+//! Why this resumes exactly: a batch's files are named by the walk and the
+//! batch number, and a batch holds the same pages whenever it is redone
+//! (it starts at the checkpoint and ends at the same page), so a batch
+//! redone after a kill replaces its files instead of adding rows. Images
+//! are the exception, because an image landed before the kill is not
+//! fetched again: their files are named by the set of URLs they hold, and
+//! their rejects are written before their rows, because a row is what marks
+//! an image as fetched.
+
+use std::collections::{BTreeSet, HashMap};
 
 use futures::StreamExt;
 use serde_json::{json, Value};
-use std::collections::HashMap;
-use tokio::sync::Mutex;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
 
-use super::adapters::{Adapter, Window};
+use super::adapters::{Adapter, PageRequest, Window, ITEM_ERROR};
 use super::checkpoint::{Checkpoint, Counts};
 use super::client::{ApiClient, FetchError};
 use super::CollectError;
 use crate::contract::payloads;
-use crate::ingest::images::{ImageLimits, ImageLog};
+use crate::ingest::images::{store, ImageLimits, ImageLog, LandedImage};
 use crate::ingest::{map_object, Landing, Reject, RejectLog, RejectOrigin, RowMapper};
 use crate::lake::Lake;
-
-/// Images downloaded at once per page.
-const IMAGE_CONCURRENCY: usize = 8;
 
 /// What a run shares between its walks.
 pub(super) struct RunContext {
@@ -26,9 +34,28 @@ pub(super) struct RunContext {
     pub now_micros: i64,
     pub limits: ImageLimits,
     pub refresh_stamp: Option<String>,
-    /// Image URL to its sha256: what is already in raw.images, and what this
-    /// run landed, so an image is downloaded once.
-    pub known_images: Mutex<HashMap<String, String>>,
+    /// Items per page asked for (None: each API's largest page).
+    pub page_size: Option<usize>,
+    /// A batch is landed and checkpointed once it holds this many items.
+    pub batch_items: usize,
+    /// Image downloads in flight per page.
+    pub downloads: usize,
+    /// Images already in raw.images, and those this run fetches, by URL:
+    /// an image is downloaded once, also when walks running at once want
+    /// it (the first downloads it, the others wait for its outcome).
+    pub known_images: std::sync::Mutex<HashMap<String, ImageCell>>,
+}
+
+/// What became of an image URL: set once, to the image fetched (or found
+/// in the lake), or to None when it could not be downloaded.
+pub(super) type ImageCell = Arc<OnceCell<Option<KnownImage>>>;
+
+/// An image fetched before.
+#[derive(Debug, Clone)]
+pub(super) struct KnownImage {
+    pub sha256: String,
+    /// Whether it decodes.
+    pub ok: bool,
 }
 
 /// What one walk did.
@@ -52,10 +79,10 @@ pub(super) async fn walk(
         ctx.refresh_stamp.as_deref(),
     );
     let checkpoint_path = Checkpoint::path(platform.name(), account, &key);
-    let mut checkpoint = Checkpoint::load(&ctx.lake, &checkpoint_path).await?;
-    if checkpoint.done {
+    let mut state = Checkpoint::load(&ctx.lake, &checkpoint_path).await?;
+    if state.done {
         return Ok(WalkResult {
-            counts: checkpoint.counts,
+            counts: state.counts,
             already_done: true,
         });
     }
@@ -72,45 +99,60 @@ pub(super) async fn walk(
         ctx.now_micros,
     )
     .map_err(CollectError::Setup)?;
-    if checkpoint.audience.is_none() && checkpoint.pages == 0 {
-        checkpoint.audience = adapter
+    if state.audience.is_none() && state.pages == 0 {
+        state.audience = adapter
             .audience(api, account)
             .await
             .map_err(fetch(account))?;
     }
+    let size = ctx
+        .page_size
+        .unwrap_or(usize::MAX)
+        .clamp(1, adapter.max_page_size());
+    let input = format!("{platform} api: {account}");
+    let mut batch = Batch::new(ctx, &mapper, &key, state.batches, &input, platform.name());
     loop {
-        let cursor = checkpoint.next.clone();
-        if checkpoint.pages > 0 && cursor.is_none() {
-            break;
-        }
-        let page = adapter
-            .page(api, account, &ctx.window, cursor.as_ref())
-            .await
-            .map_err(fetch(account))?;
-        let stem = format!("collect-{key}-p{:05}", checkpoint.pages);
-        let input = format!("{platform} api: {account}");
-        let mut step = PageStep::new(ctx, &mapper, &stem, &input, platform.name());
-        let (mut fresh, stop) = step.sort(adapter, page.items, &mut checkpoint, ctx);
+        let request = PageRequest {
+            account,
+            window: &ctx.window,
+            size,
+            cursor: state.next.as_ref(),
+        };
+        let page = adapter.page(api, &request).await.map_err(fetch(account))?;
+        let (mut fresh, stop) = batch.sort(adapter, page.items, &mut state, ctx);
         adapter
             .enrich(api, account, &mut fresh)
             .await
             .map_err(fetch(account))?;
-        step.fetch_images(ctx, adapter, api, &mut fresh).await?;
-        step.land_items(fresh, account, checkpoint.audience);
-        let counts = step.counts.clone();
-        step.finish(&ctx.lake).await?;
-        checkpoint.counts.add(&counts);
-        checkpoint.pages += 1;
-        checkpoint.next = if stop { None } else { page.next };
-        checkpoint.done = checkpoint.next.is_none();
-        checkpoint.save(&ctx.lake, &checkpoint_path).await?;
-        on_page(&checkpoint.counts);
-        if checkpoint.done {
-            break;
+        batch
+            .fetch_images(ctx, adapter, api, &mut fresh, &mut state.counts)
+            .await?;
+        batch.land_items(fresh, account, state.audience, &mut state.counts);
+        state.pages += 1;
+        // A `next` link may carry the token (the Graph API's do): it is
+        // stored in the checkpoint, so it is scrubbed here.
+        state.next = if stop {
+            None
+        } else {
+            page.next.map(|next| match next {
+                Value::String(url) => Value::String(api.scrub(&url)),
+                other => other,
+            })
+        };
+        state.done = state.next.is_none();
+        on_page(&state.counts);
+        if state.done || batch.items >= ctx.batch_items {
+            batch.finish(&ctx.lake).await?;
+            state.batches += 1;
+            state.save(&ctx.lake, &checkpoint_path).await?;
+            if state.done {
+                break;
+            }
+            batch = Batch::new(ctx, &mapper, &key, state.batches, &input, platform.name());
         }
     }
     Ok(WalkResult {
-        counts: checkpoint.counts,
+        counts: state.counts,
         already_done: false,
     })
 }
@@ -134,39 +176,58 @@ fn walk_key(platform: &str, account: &str, window: &Window, refresh: Option<&str
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
 }
 
-/// One page on its way to the lake.
-struct PageStep<'a> {
+/// One image URL of a page: what this page's download gave (None when it
+/// was fetched before or by another walk), and what is known of it.
+struct ImageOutcome {
+    url: String,
+    downloaded: Option<Result<LandedImage, String>>,
+    known: Result<Option<KnownImage>, crate::lake::LakeError>,
+}
+
+/// Pages on their way to the lake, landed together.
+struct Batch<'a> {
     mapper: &'a RowMapper,
     posts: Landing,
     rejects: RejectLog,
-    images: Option<(ImageLog, RejectLog)>,
+    /// Images fetched for this batch, and the ones that could not be.
+    images: Vec<(String, LandedImage)>,
+    image_failures: Vec<(String, String)>,
+    /// Item numbers of the items handed to `land_items`, in order.
     records: Vec<i64>,
+    /// Items served into this batch.
+    items: usize,
     input: String,
     source: String,
-    counts: Counts,
+    now_micros: i64,
+    limits: ImageLimits,
 }
 
-impl<'a> PageStep<'a> {
+impl<'a> Batch<'a> {
     fn new(
         ctx: &RunContext,
         mapper: &'a RowMapper,
-        stem: &str,
+        key: &str,
+        number: u64,
         input: &str,
         source: &str,
-    ) -> PageStep<'a> {
-        PageStep {
+    ) -> Batch<'a> {
+        let stem = format!("collect-{key}-b{number:05}");
+        Batch {
             mapper,
-            posts: Landing::new(mapper.contract(), stem),
-            rejects: RejectLog::new(source, stem, ctx.now_micros),
-            images: None,
+            posts: Landing::new(mapper.contract(), &stem),
+            rejects: RejectLog::new(source, &stem, ctx.now_micros),
+            images: Vec::new(),
+            image_failures: Vec::new(),
             records: Vec::new(),
+            items: 0,
             input: input.to_string(),
             source: source.to_string(),
-            counts: Counts::default(),
+            now_micros: ctx.now_micros,
+            limits: ctx.limits,
         }
     }
 
-    fn reject(&mut self, record: i64, reason: Reject, raw: &Value) {
+    fn reject(&mut self, record: i64, reason: Reject, raw: &Value, counts: &mut Counts) {
         let origin = RejectOrigin {
             input: &self.input,
             record,
@@ -174,7 +235,7 @@ impl<'a> PageStep<'a> {
             table: Some(&self.mapper.contract().name),
         };
         self.rejects.add(origin, &reason, &raw.to_string());
-        self.counts.rejected += 1;
+        counts.rejected += 1;
     }
 
     /// Refuses duplicates and items without an id, skips items outside the
@@ -183,31 +244,35 @@ impl<'a> PageStep<'a> {
         &mut self,
         adapter: &dyn Adapter,
         items: Vec<Value>,
-        checkpoint: &mut Checkpoint,
+        state: &mut Checkpoint,
         ctx: &RunContext,
     ) -> (Vec<Value>, bool) {
         let mut fresh = Vec::new();
-        let mut older = 0;
-        let total = items.len();
-        for (i, item) in items.into_iter().enumerate() {
-            self.counts.served += 1;
-            let record = (checkpoint.counts.served + i as u64 + 1) as i64;
+        let mut last_is_older = false;
+        for item in items {
+            state.counts.served += 1;
+            self.items += 1;
+            let record = state.counts.served as i64;
+            last_is_older = false;
             let Some(id) = adapter.item_id(&item) else {
-                self.reject(record, Reject::record("the item has no id"), &item);
+                self.reject(
+                    record,
+                    Reject::record("the item has no id"),
+                    &item,
+                    &mut state.counts,
+                );
                 continue;
             };
-            if !checkpoint.seen.insert(id.clone()) {
+            if !state.seen.insert(id.clone()) {
                 let reason =
                     format!("duplicate: item {id} was already served earlier in this walk");
-                self.reject(record, Reject::record(reason), &item);
+                self.reject(record, Reject::record(reason), &item, &mut state.counts);
                 continue;
             }
             match adapter.published_at(&item) {
                 Some(t) if !ctx.window.contains(t) => {
-                    self.counts.skipped += 1;
-                    if t < ctx.window.since {
-                        older += 1;
-                    }
+                    state.counts.skipped += 1;
+                    last_is_older = t < ctx.window.since;
                 }
                 _ => {
                     self.records.push(record);
@@ -215,104 +280,105 @@ impl<'a> PageStep<'a> {
                 }
             }
         }
-        // Lists that are newest first and unfiltered end the window at the
-        // first page whose items are all older than it.
-        let stop = adapter.newest_first_unfiltered() && total > 0 && older == total;
+        // A list that comes newest first without a date filter has nothing
+        // in the window after an item older than the window.
+        let stop = adapter.newest_first_unfiltered() && last_is_older;
         (fresh, stop)
     }
 
-    /// Downloads the images not seen before, lands them (blob, raw.images
-    /// row, reject when broken) and writes each sha256 beside its URL.
+    /// Downloads and stores the images not fetched before, and writes each
+    /// one's sha256 beside its URL in the items.
     async fn fetch_images(
         &mut self,
         ctx: &RunContext,
         adapter: &dyn Adapter,
         api: &ApiClient,
         items: &mut [Value],
+        counts: &mut Counts,
     ) -> Result<(), CollectError> {
-        let wanted: std::collections::BTreeSet<String> = items
+        let wanted: BTreeSet<String> = items
             .iter()
             .flat_map(|item| {
                 adapter
-                    .image_pointers()
-                    .iter()
-                    .filter_map(|p| item.pointer(p)?.as_str().map(str::to_string))
+                    .image_pointers(item)
+                    .into_iter()
+                    .filter_map(|p| item.pointer(&p)?.as_str().map(str::to_string))
             })
             .collect();
-        let to_fetch: Vec<String> = {
-            let known = ctx.known_images.lock().await;
+        let cells: Vec<(String, ImageCell)> = {
+            let mut known = ctx.known_images.lock().expect("not poisoned");
             wanted
                 .into_iter()
-                .filter(|u| !known.contains_key(u))
+                .map(|url| {
+                    let cell = known.entry(url.clone()).or_default().clone();
+                    (url, cell)
+                })
                 .collect()
         };
-        if !to_fetch.is_empty() {
-            let mut fetched: Vec<(String, Result<bytes::Bytes, FetchError>)> =
-                futures::stream::iter(to_fetch)
-                    .map(|url| async move {
-                        let result = api.get_bytes(&url, ctx.limits.max_bytes).await;
-                        (url, result)
-                    })
-                    .buffer_unordered(IMAGE_CONCURRENCY)
-                    .collect()
-                    .await;
-            fetched.sort_by(|a, b| a.0.cmp(&b.0));
-            // Named by the set of URLs, so a page redone after a kill either
-            // rewrites the same file or adds only the images it lacked.
-            let urls: Vec<&str> = fetched.iter().map(|(u, _)| u.as_str()).collect();
-            let stem = format!(
-                "collect-img-{:016x}",
-                xxhash_rust::xxh3::xxh3_64(urls.join("\n").as_bytes())
-            );
-            let mut log = ImageLog::new(&stem, ctx.limits);
-            let mut rejects = RejectLog::new(&self.source, &format!("{stem}-img"), ctx.now_micros);
-            for (url, result) in fetched {
-                let origin = RejectOrigin {
-                    input: &url,
-                    record: 0,
-                    payload: None,
-                    table: Some("raw.images"),
-                };
-                match result {
-                    Ok(bytes) => {
-                        let landed = log.land(&ctx.lake, &url, bytes, ctx.now_micros).await?;
-                        if landed.probe.is_ok() {
-                            self.counts.images += 1;
-                        } else {
-                            self.counts.images_rejected += 1;
-                            let reason = format!(
-                                "image {}: {}",
-                                landed.probe.status,
-                                landed.probe.error.as_deref().unwrap_or_default()
-                            );
-                            rejects.add(origin, &Reject::field("image", reason), &url);
+        let limits = self.limits;
+        let lake = &ctx.lake;
+        let outcomes: Vec<ImageOutcome> = futures::stream::iter(cells)
+            .map(|(url, cell)| async move {
+                let mut downloaded = None;
+                let known = cell
+                    .get_or_try_init(|| async {
+                        match api.get_bytes(&url, limits.max_bytes).await {
+                            Ok(bytes) => {
+                                let image = store(lake, &url, bytes, limits).await?;
+                                let known = KnownImage {
+                                    sha256: image.sha256.clone(),
+                                    ok: image.probe.is_ok(),
+                                };
+                                downloaded = Some(Ok(image));
+                                Ok::<_, crate::lake::LakeError>(Some(known))
+                            }
+                            Err(e) => {
+                                downloaded =
+                                    Some(Err(format!("image could not be downloaded: {e}")));
+                                Ok(None)
+                            }
                         }
-                        ctx.known_images
-                            .lock()
-                            .await
-                            .insert(url.clone(), landed.sha256);
-                    }
-                    Err(e) => {
-                        self.counts.images_rejected += 1;
-                        let reason = format!("image could not be downloaded: {e}");
-                        rejects.add(origin, &Reject::field("image", reason), &url);
-                    }
+                    })
+                    .await
+                    .cloned();
+                ImageOutcome {
+                    url,
+                    downloaded,
+                    known,
                 }
+            })
+            .buffer_unordered(ctx.downloads.max(1))
+            .collect()
+            .await;
+        let mut found = HashMap::new();
+        for outcome in outcomes {
+            if let Some(image) = outcome.known? {
+                found.insert(outcome.url.clone(), image);
             }
-            self.images = Some((log, rejects));
+            match outcome.downloaded {
+                Some(Ok(image)) => self.images.push((outcome.url, image)),
+                Some(Err(reason)) => self.image_failures.push((outcome.url, reason)),
+                None => {}
+            }
         }
-        let known = ctx.known_images.lock().await;
+        // Each item's image is counted, fetched now or before, so a walk
+        // counts the same when it is redone after a kill.
         for item in items.iter_mut() {
-            for pointer in adapter.image_pointers() {
-                let Some(sha) = item
-                    .pointer(pointer)
-                    .and_then(Value::as_str)
-                    .and_then(|u| known.get(u))
-                    .cloned()
-                else {
+            for pointer in adapter.image_pointers(item) {
+                let Some(url) = item.pointer(&pointer).and_then(Value::as_str) else {
                     continue;
                 };
-                let (parent, key) = pointer.rsplit_once('/').unwrap_or(("", pointer));
+                let Some(image) = found.get(url) else {
+                    counts.images_rejected += 1;
+                    continue;
+                };
+                if image.ok {
+                    counts.images += 1;
+                } else {
+                    counts.images_rejected += 1;
+                }
+                let sha = image.sha256.clone();
+                let (parent, key) = pointer.rsplit_once('/').unwrap_or(("", &pointer));
                 if let Some(Value::Object(object)) = item.pointer_mut(parent) {
                     object.insert(format!("{key}_sha256"), json!(sha));
                 }
@@ -321,7 +387,13 @@ impl<'a> PageStep<'a> {
         Ok(())
     }
 
-    fn land_items(&mut self, items: Vec<Value>, account: &str, audience: Option<u64>) {
+    fn land_items(
+        &mut self,
+        items: Vec<Value>,
+        account: &str,
+        audience: Option<u64>,
+        counts: &mut Counts,
+    ) {
         let records = std::mem::take(&mut self.records);
         for (mut item, record) in items.into_iter().zip(records) {
             let Value::Object(object) = &mut item else {
@@ -329,9 +401,15 @@ impl<'a> PageStep<'a> {
                     record,
                     Reject::record("the item is not a JSON object"),
                     &item,
+                    counts,
                 );
                 continue;
             };
+            if let Some(error) = object.remove(ITEM_ERROR) {
+                let reason = error.as_str().unwrap_or("incomplete").to_string();
+                self.reject(record, Reject::record(reason), &item, counts);
+                continue;
+            }
             object.insert(
                 "_collector".into(),
                 json!({"platform": self.source, "account": account, "audience": audience}),
@@ -341,26 +419,72 @@ impl<'a> PageStep<'a> {
                     for row in &rows {
                         self.posts.push(row);
                     }
-                    self.counts.landed += 1;
+                    counts.landed += 1;
                 }
                 Err(reason) => {
-                    if let Value::Object(object) = &mut item {
-                        object.remove("_collector");
-                    }
-                    self.reject(record, reason, &item);
+                    object.remove("_collector");
+                    self.reject(record, reason, &item, counts);
                 }
             }
         }
     }
 
+    /// Lands the batch: image rejects, image rows, item rejects, items.
     async fn finish(self, lake: &Lake) -> Result<(), CollectError> {
-        // Images first: a post never points at an image row not yet written.
-        if let Some((log, rejects)) = self.images {
+        let Batch {
+            posts,
+            rejects,
+            mut images,
+            mut image_failures,
+            now_micros,
+            limits,
+            source,
+            ..
+        } = self;
+        if !images.is_empty() || !image_failures.is_empty() {
+            images.sort_by(|a, b| a.0.cmp(&b.0));
+            image_failures.sort();
+            let urls: Vec<&str> = images
+                .iter()
+                .map(|(u, _)| u.as_str())
+                .chain(image_failures.iter().map(|(u, _)| u.as_str()))
+                .collect();
+            let stem = format!(
+                "collect-img-{:016x}",
+                xxhash_rust::xxh3::xxh3_64(urls.join("\n").as_bytes())
+            );
+            let mut image_rejects = RejectLog::new(&source, &format!("{stem}-img"), now_micros);
+            let mut reject_image = |url: &str, reason: String| {
+                let origin = RejectOrigin {
+                    input: url,
+                    record: 0,
+                    payload: None,
+                    table: Some("raw.images"),
+                };
+                image_rejects.add(origin, &Reject::field("image", reason), url);
+            };
+            let mut log = ImageLog::new(&stem, limits);
+            for (url, image) in &images {
+                if !image.probe.is_ok() {
+                    reject_image(
+                        url,
+                        format!(
+                            "image {}: {}",
+                            image.probe.status,
+                            image.probe.error.as_deref().unwrap_or_default()
+                        ),
+                    );
+                }
+                log.push(url, image, now_micros);
+            }
+            for (url, reason) in image_failures {
+                reject_image(&url, reason);
+            }
+            image_rejects.finish(lake).await?;
             log.finish(lake).await?;
-            rejects.finish(lake).await?;
         }
-        self.posts.finish(lake).await?;
-        self.rejects.finish(lake).await?;
+        rejects.finish(lake).await?;
+        posts.finish(lake).await?;
         Ok(())
     }
 }

@@ -11,6 +11,11 @@ use std::path::Path;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a token.
+    pub fn new(token: String) -> Secret {
+        Secret(token)
+    }
+
     /// The token itself, for the one place that sends it.
     pub fn expose(&self) -> &str {
         &self.0

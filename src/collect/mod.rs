@@ -4,13 +4,16 @@
 //! Reads: the platform APIs (tokens, accounts and base URLs from the
 //! environment or `.env`), and `raw/images` (so an image is downloaded once).
 //! Writes: `raw/posts`, `raw/ab_tests`, `raw/images`, `blobs/images/`,
-//! `raw/rejects`, and a checkpoint per walk under `state/collect/`.
+//! `raw/rejects`, and a checkpoint per walk (platform, account, window)
+//! under `state/collect/`.
 //!
-//! One engine ([`engine`], [`client`]) does paging, retries, rate limits,
-//! images, landing and resume; each platform is a small adapter in
-//! [`adapters`] with a payload contract in `schemas/payloads/`. Every item an
-//! API serves is landed, rejected with its reason, or counted as outside the
-//! window: served = landed + rejected + skipped.
+//! One engine does the work every platform shares: [`client`] (auth,
+//! retries, rate limits, concurrency; tokens never leave it), [`engine`]
+//! (paging, duplicates, the window, images, landing in batches, resume) and
+//! [`checkpoint`]. Each platform is a small adapter in [`adapters`] with a
+//! payload contract in `schemas/payloads/`; adding one is described there.
+//! Every item an API serves is landed, rejected with its reason, or counted
+//! as outside the window: served = landed + rejected + outside.
 
 mod adapters;
 mod checkpoint;
@@ -91,6 +94,9 @@ pub struct Collect {
     refresh: bool,
     progress: bool,
     concurrency: usize,
+    downloads: usize,
+    page_size: Option<usize>,
+    batch_items: usize,
     retry: RetryPolicy,
     limits: ImageLimits,
 }
@@ -111,6 +117,9 @@ impl Collect {
             refresh: false,
             progress: std::io::stderr().is_terminal(),
             concurrency: 4,
+            downloads: 8,
+            page_size: None,
+            batch_items: 1000,
             retry: RetryPolicy::default(),
             limits: ImageLimits::default(),
         }
@@ -122,7 +131,8 @@ impl Collect {
         self
     }
 
-    /// Takes a new snapshot of a window collected before.
+    /// Takes today's snapshot of a window collected before: one per UTC
+    /// day, so a killed refresh run again the same day resumes.
     pub fn with_refresh(mut self, refresh: bool) -> Collect {
         self.refresh = refresh;
         self
@@ -137,6 +147,31 @@ impl Collect {
     /// Requests in flight per platform.
     pub fn with_concurrency(mut self, n: usize) -> Collect {
         self.concurrency = n.max(1);
+        self
+    }
+
+    /// Image downloads in flight per platform.
+    pub fn with_downloads(mut self, n: usize) -> Collect {
+        self.downloads = n.max(1);
+        self
+    }
+
+    /// Items per page asked of the APIs (default: each API's largest page).
+    pub fn with_page_size(mut self, n: Option<usize>) -> Collect {
+        self.page_size = n.map(|n| n.max(1));
+        self
+    }
+
+    /// Items landed and checkpointed together: smaller redoes less after a
+    /// kill, larger writes fewer files.
+    pub fn with_batch_items(mut self, n: usize) -> Collect {
+        self.batch_items = n.max(1);
+        self
+    }
+
+    /// Limits on downloaded images.
+    pub fn with_image_limits(mut self, limits: ImageLimits) -> Collect {
+        self.limits = limits;
         self
     }
 
@@ -194,7 +229,8 @@ impl Collect {
         Ok(plan)
     }
 
-    /// Runs the collection into `lake`.
+    /// Runs the collection into `lake`: the platforms at once, each one's
+    /// accounts at once, within the request limits.
     pub async fn run(
         &self,
         lake: &Lake,
@@ -205,66 +241,112 @@ impl Collect {
             window: self.window,
             now_micros: Utc::now().timestamp_micros(),
             limits: self.limits,
-            refresh_stamp: self.refresh.then(|| Utc::now().to_rfc3339()),
-            known_images: tokio::sync::Mutex::new(known_images(lake).await?),
+            refresh_stamp: self.refresh.then(|| Utc::now().date_naive().to_string()),
+            page_size: self.page_size,
+            batch_items: self.batch_items,
+            downloads: self.downloads,
+            known_images: std::sync::Mutex::new(known_images(lake).await?),
         };
         let bars = MultiProgress::new();
         if !self.progress {
             bars.set_draw_target(indicatif::ProgressDrawTarget::hidden());
         }
-        let runs = plan.into_iter().map(|PlatformPlan { platform, token, base, accounts }| {
+        let style =
+            ProgressStyle::with_template("{spinner:.green} {prefix:>10} [{elapsed_precise}] {msg}")
+                .expect("a valid template");
+        let runs = plan.into_iter().map(|plan| {
             let bar = bars.add(ProgressBar::new_spinner());
-            bar.set_style(ProgressStyle::with_template("{spinner} {prefix:>10} {msg}").expect("a valid template"));
-            bar.set_prefix(platform.name());
-            let ctx = &ctx;
-            async move {
-                let adapter = adapters::adapter(platform);
-                let api = client::ApiClient::new(platform, &base, token, adapter.auth(), self.retry, self.concurrency);
-                let mut report = PlatformReport::default();
-                for account in &accounts {
-                    let before = report.counts.clone();
-                    let show = |c: &Counts| {
-                        bar.set_message(format!(
-                            "{account}: {} served, {} landed, {} rejected, {} images",
-                            before.served + c.served,
-                            before.landed + c.landed,
-                            before.rejected + c.rejected,
-                            before.images + c.images
-                        ));
-                        bar.tick();
-                    };
-                    report.accounts += 1;
-                    match engine::walk(ctx, adapter.as_ref(), &api, account, &show).await {
-                        Ok(walked) => {
-                            report.counts.add(&walked.counts);
-                            report.already_done += usize::from(walked.already_done);
-                        }
-                        Err(e) => {
-                            tracing::error!(platform = %platform, account, error = %e, "walk failed");
-                            report.errors.push(e.to_string());
-                        }
-                    }
-                }
-                use std::sync::atomic::Ordering::Relaxed;
-                report.requests = api.stats.requests.load(Relaxed);
-                report.retries = api.stats.retries.load(Relaxed);
-                report.rate_limited = api.stats.rate_limited.load(Relaxed);
-                bar.finish_and_clear();
-                (platform, report)
-            }
+            bar.set_style(style.clone());
+            bar.set_prefix(plan.platform.name());
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            self.run_platform(&ctx, plan, bar)
         });
         Ok(futures::future::join_all(runs).await.into_iter().collect())
+    }
+
+    async fn run_platform(
+        &self,
+        ctx: &engine::RunContext,
+        plan: PlatformPlan,
+        bar: ProgressBar,
+    ) -> (Platform, PlatformReport) {
+        use futures::StreamExt;
+        use std::sync::atomic::Ordering::Relaxed;
+        let PlatformPlan {
+            platform,
+            token,
+            base,
+            accounts,
+        } = plan;
+        let adapter = adapters::adapter(platform);
+        let api = client::ApiClient::new(
+            platform,
+            &base,
+            token,
+            adapter.auth(),
+            self.retry,
+            self.concurrency,
+            self.downloads,
+        )
+        .with_headers(adapter.headers());
+        // Each account's running counts, summed for the bar.
+        let live = std::sync::Mutex::new(vec![Counts::default(); accounts.len()]);
+        let show = |slot: usize, counts: &Counts| {
+            let mut live = live.lock().expect("not poisoned");
+            live[slot] = counts.clone();
+            let mut total = Counts::default();
+            live.iter().for_each(|c| total.add(c));
+            bar.set_message(format!(
+                "{} served, {} landed, {} rejected, {} outside the window, {} images ({} refused)",
+                total.served,
+                total.landed,
+                total.rejected,
+                total.skipped,
+                total.images,
+                total.images_rejected
+            ));
+        };
+        let (adapter, api, show, ctx) = (adapter.as_ref(), &api, &show, ctx);
+        let walks: Vec<(String, Result<engine::WalkResult, CollectError>)> =
+            futures::stream::iter(accounts.iter().enumerate())
+                .map(|(slot, account)| async move {
+                    let on_page = move |c: &Counts| show(slot, c);
+                    let walked = engine::walk(ctx, adapter, api, account, &on_page).await;
+                    (account.clone(), walked)
+                })
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
+        let mut report = PlatformReport::default();
+        for (account, walked) in walks {
+            report.accounts += 1;
+            match walked {
+                Ok(walked) => {
+                    report.counts.add(&walked.counts);
+                    report.already_done += usize::from(walked.already_done);
+                }
+                Err(e) => {
+                    tracing::debug!(platform = %platform, account, error = %e, "walk failed");
+                    report.errors.push(e.to_string());
+                }
+            }
+        }
+        report.requests = api.stats.requests.load(Relaxed);
+        report.retries = api.stats.retries.load(Relaxed);
+        report.rate_limited = api.stats.rate_limited.load(Relaxed);
+        bar.finish_and_clear();
+        (platform, report)
     }
 }
 
 /// Images already in the lake, by URL.
-async fn known_images(lake: &Lake) -> Result<HashMap<String, String>, CollectError> {
+async fn known_images(lake: &Lake) -> Result<HashMap<String, engine::ImageCell>, CollectError> {
     use arrow::array::AsArray;
     let session = Session::open(lake)
         .await
         .map_err(|e| CollectError::Setup(e.to_string()))?;
     let frame = session
-        .query("SELECT url, sha256 FROM raw.images")
+        .query("SELECT url, sha256, decode_status = 'ok' FROM raw.images")
         .await
         .map_err(|e| CollectError::Setup(e.to_string()))?;
     let batches = frame
@@ -275,8 +357,14 @@ async fn known_images(lake: &Lake) -> Result<HashMap<String, String>, CollectErr
     for batch in batches {
         let urls = batch.column(0).as_string::<i32>();
         let shas = batch.column(1).as_string::<i32>();
+        let ok = batch.column(2).as_boolean();
         for i in 0..batch.num_rows() {
-            known.insert(urls.value(i).to_string(), shas.value(i).to_string());
+            let image = engine::KnownImage {
+                sha256: shas.value(i).to_string(),
+                ok: ok.value(i),
+            };
+            let cell = tokio::sync::OnceCell::new_with(Some(Some(image)));
+            known.insert(urls.value(i).to_string(), std::sync::Arc::new(cell));
         }
     }
     Ok(known)

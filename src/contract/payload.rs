@@ -18,15 +18,24 @@ pub struct FieldSource {
     pub from: Vec<String>,
 }
 
-/// Splits one record into several rows, one per named sub-object (the
-/// variants of an A/B test).
+/// Splits one record into several rows, one per variant of an A/B test:
+/// either named sub-objects (`variants`), or every element of a list
+/// (`list`, each element's `key` naming its variant), for tools whose
+/// experiments have any number of arms.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Explode {
     /// The column that receives the variant's key.
     pub column: String,
     /// Variant key to the record field holding that variant.
+    #[serde(default)]
     pub variants: BTreeMap<String, String>,
+    /// The record field holding a list of variant objects.
+    #[serde(default)]
+    pub list: Option<String>,
+    /// With `list`: the field of each element that holds its variant key.
+    #[serde(default)]
+    pub key: Option<String>,
 }
 
 /// A payload contract: a built-in JSON format or a user's CSV mapping.
@@ -73,6 +82,20 @@ impl Payload {
             file: file.to_string(),
             message: e.to_string(),
         })?;
+        if let Some(explode) = &payload.explode {
+            let shape_ok = match (&explode.list, &explode.key) {
+                (Some(_), Some(_)) => explode.variants.is_empty(),
+                (None, None) => !explode.variants.is_empty(),
+                _ => false,
+            };
+            if !shape_ok {
+                return Err(ContractError::Invalid {
+                    file: file.to_string(),
+                    message: "explode takes either `variants` (key to field) or `list` with `key`"
+                        .into(),
+                });
+            }
+        }
         let targets = payload
             .fields
             .keys()

@@ -195,13 +195,61 @@ pub fn blob_path(sha256: &str, extension: &str) -> String {
 pub struct LandedImage {
     /// Its content hash.
     pub sha256: String,
-    /// Its blob's lake path.
+    /// Its blob's lake path (written only when within the size limit).
     pub blob: String,
+    /// Its size in bytes.
+    pub bytes: usize,
     /// What the decode check found.
     pub probe: ImageProbe,
 }
 
-/// Collects `raw/images` rows for one run.
+/// Checks one fetched image and stores its bytes once under
+/// `blobs/images/` (a broken image too, so its reject can be inspected),
+/// unless it is larger than the limit.
+pub async fn store(
+    lake: &Lake,
+    url: &str,
+    bytes: Bytes,
+    limits: ImageLimits,
+) -> Result<LandedImage, LakeError> {
+    let checked = bytes.clone();
+    // Hashing and decoding are CPU work: off the async workers, and no more
+    // at once than there are cores, since each decoded image is held whole
+    // in memory while it is checked.
+    let permit = checks_in_flight()
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
+    let checked_result =
+        tokio::task::spawn_blocking(move || (sha256_hex(&checked), probe(&checked, &limits))).await;
+    drop(permit);
+    let (sha256, probe) = checked_result.map_err(|e| LakeError::BadLocation {
+        location: url.to_string(),
+        message: format!("the image check stopped: {e}"),
+    })?;
+    let blob = blob_path(&sha256, probe.extension());
+    let size = bytes.len();
+    if size <= limits.max_bytes {
+        lake.put_once(&blob, bytes).await?;
+    }
+    Ok(LandedImage {
+        sha256,
+        blob,
+        bytes: size,
+        probe,
+    })
+}
+
+/// The process-wide limit on image checks running at once: one per core.
+fn checks_in_flight() -> &'static tokio::sync::Semaphore {
+    static CHECKS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    CHECKS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Collects `raw/images` rows.
 pub struct ImageLog {
     contract: &'static Contract,
     landing: Landing,
@@ -209,7 +257,7 @@ pub struct ImageLog {
 }
 
 impl ImageLog {
-    /// A log whose files are named from `stem` (derive it from the run's input).
+    /// A log whose files are named from `stem` (derive it from the input).
     pub fn new(stem: &str, limits: ImageLimits) -> ImageLog {
         let contract = table("raw.images").expect("raw.images is a built-in contract");
         ImageLog {
@@ -227,21 +275,14 @@ impl ImageLog {
         bytes: Bytes,
         fetched_at_micros: i64,
     ) -> Result<LandedImage, LakeError> {
-        let limits = self.limits;
-        let checked = bytes.clone();
-        // Decoding is CPU work; keep it off the async workers.
-        let (sha256, probe) =
-            tokio::task::spawn_blocking(move || (sha256_hex(&checked), probe(&checked, &limits)))
-                .await
-                .map_err(|e| LakeError::BadLocation {
-                    location: url.to_string(),
-                    message: format!("the image check stopped: {e}"),
-                })?;
-        let blob = blob_path(&sha256, probe.extension());
-        let size = bytes.len();
-        if size <= self.limits.max_bytes {
-            lake.put_once(&blob, bytes).await?;
-        }
+        let landed = store(lake, url, bytes, self.limits).await?;
+        self.push(url, &landed, fetched_at_micros);
+        Ok(landed)
+    }
+
+    /// Registers an image stored before with [`store`].
+    pub fn push(&mut self, url: &str, image: &LandedImage, fetched_at_micros: i64) {
+        let probe = &image.probe;
         let text = |v: Option<&str>| v.map_or(Cell::Null, |s| Cell::Str(s.to_string()));
         let number = |v: Option<u32>| v.map_or(Cell::Null, |n| Cell::Int(i64::from(n)));
         let row: Vec<Cell> = self
@@ -250,9 +291,9 @@ impl ImageLog {
             .iter()
             .map(|c| match c.name.as_str() {
                 "dt" => Cell::Str(day_of(fetched_at_micros)),
-                "sha256" => Cell::Str(sha256.clone()),
+                "sha256" => Cell::Str(image.sha256.clone()),
                 "url" => Cell::Str(url.to_string()),
-                "bytes" => Cell::Int(size as i64),
+                "bytes" => Cell::Int(image.bytes as i64),
                 "format" => text(probe.format),
                 "width" => number(probe.width),
                 "height" => number(probe.height),
@@ -263,11 +304,6 @@ impl ImageLog {
             })
             .collect();
         self.landing.push(&row);
-        Ok(LandedImage {
-            sha256,
-            blob,
-            probe,
-        })
     }
 
     /// Writes the rows.

@@ -19,6 +19,43 @@ pub fn map_object(
             None,
             record_no,
         )?]),
+        Some(explode) if explode.list.is_some() => {
+            let list = explode.list.as_deref().unwrap_or_default();
+            let key = explode.key.as_deref().unwrap_or_default();
+            let variants = object
+                .get(list)
+                .and_then(serde_json::Value::as_array)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| {
+                    Reject::field(list, format!("no variants: {list} is missing or empty"))
+                })?;
+            let mut rows = Vec::with_capacity(variants.len());
+            let mut keys = std::collections::BTreeSet::new();
+            for (i, variant) in variants.iter().enumerate() {
+                let name = match variant.get(key) {
+                    Some(Value::String(s)) if !s.is_empty() => s.clone(),
+                    Some(Value::Number(n)) => n.to_string(),
+                    _ => {
+                        return Err(Reject::field(
+                            list,
+                            format!("variant {} of {list} has no {key}", i + 1),
+                        ))
+                    }
+                };
+                if !keys.insert(name.clone()) {
+                    return Err(Reject::field(
+                        list,
+                        format!("variant {name:?} appears twice in {list}"),
+                    ));
+                }
+                rows.push(mapper.map_row(
+                    &|p| lookup(object, Some(variant), p),
+                    Some(&name),
+                    record_no,
+                )?);
+            }
+            Ok(rows)
+        }
         Some(explode) => {
             let mut rows = Vec::with_capacity(explode.variants.len());
             for (key, field) in &explode.variants {

@@ -14,27 +14,67 @@ pub mod world;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
+use bytes::Bytes;
 
 use crate::collect::Platform;
 
 pub use faults::Faults;
 pub use world::{World, WorldConfig};
 
+use world::render_png;
+
 /// A running simulator's shared state.
 pub struct Sim {
-    world: World,
+    world: Arc<World>,
     tokens: BTreeMap<Platform, String>,
     faults: Faults,
     base_url: String,
     limiter: faults::Limiter,
+    /// Each image's PNG, rendered on first request (or by [`Sim::prerender`]).
+    rendered: Arc<BTreeMap<String, OnceLock<Bytes>>>,
+    token_seed: u64,
 }
 
 impl Sim {
     /// A simulator serving `world` at `base_url` (its own address).
     pub fn new(world: World, faults: Faults, base_url: &str, token_seed: u64) -> Sim {
+        let rendered = world
+            .images
+            .keys()
+            .map(|id| (id.clone(), OnceLock::new()))
+            .collect();
+        Sim::assemble(
+            Arc::new(world),
+            Arc::new(rendered),
+            faults,
+            base_url,
+            token_seed,
+        )
+    }
+
+    /// A simulator serving the same world, tokens and images (those rendered
+    /// already included) with other faults at another address: tests run
+    /// one world under several fault settings without rendering it again.
+    pub fn with_faults(&self, faults: Faults, base_url: &str) -> Sim {
+        Sim::assemble(
+            self.world.clone(),
+            self.rendered.clone(),
+            faults,
+            base_url,
+            self.token_seed,
+        )
+    }
+
+    fn assemble(
+        world: Arc<World>,
+        rendered: Arc<BTreeMap<String, OnceLock<Bytes>>>,
+        faults: Faults,
+        base_url: &str,
+        token_seed: u64,
+    ) -> Sim {
         let tokens = Platform::ALL
             .into_iter()
             .map(|p| {
@@ -45,12 +85,24 @@ impl Sim {
             })
             .collect();
         Sim {
-            limiter: faults::Limiter::new(faults.rate_limit_per_second),
+            limiter: faults::Limiter::new(faults.rate_limit_per_second, faults.seed),
+            rendered,
             world,
             tokens,
             faults,
             base_url: base_url.trim_end_matches('/').to_string(),
+            token_seed,
         }
+    }
+
+    /// The faults it applies.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// The base URL it serves at.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
     }
 
     /// The world served.
@@ -61,6 +113,34 @@ impl Sim {
     /// The token each platform accepts.
     pub fn token(&self, platform: Platform) -> &str {
         &self.tokens[&platform]
+    }
+
+    /// The bytes the image CDN serves for an image id: its PNG, or a
+    /// broken file when the corrupt-image fault picks it (half a PNG, or an
+    /// HTML error page served as the image).
+    pub fn image_bytes(&self, id: &str) -> Option<Bytes> {
+        let spec = self.world.images.get(id)?;
+        let png = self
+            .rendered
+            .get(id)?
+            .get_or_init(|| render_png(spec).into());
+        if !self.faults.image_is_corrupt(id) {
+            return Some(png.clone());
+        }
+        Some(if id.bytes().map(u32::from).sum::<u32>() % 2 == 0 {
+            png.slice(..png.len() * 55 / 100)
+        } else {
+            Bytes::from_static(b"<html><body>502 Bad Gateway</body></html>")
+        })
+    }
+
+    /// Renders every image now, on all cores, so that serving them costs
+    /// nothing (benchmarks measure the collector, not the renderer).
+    pub fn prerender(&self) {
+        use rayon::prelude::*;
+        self.rendered.par_iter().for_each(|(id, cell)| {
+            cell.get_or_init(|| render_png(&self.world.images[id]).into());
+        });
     }
 
     /// The URL of an image.
@@ -115,8 +195,8 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .with_state(sim)
 }
 
-/// Binds `127.0.0.1:port` (0 picks a free port) and returns the address and
-/// a future that serves until `shutdown` resolves.
+/// Binds `127.0.0.1:port` (0 picks a free port); returns the listener for
+/// [`serve`] and its address (for the base URL).
 pub async fn bind(port: u16) -> std::io::Result<(tokio::net::TcpListener, SocketAddr)> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;

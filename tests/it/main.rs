@@ -1,7 +1,7 @@
 //! Integration tests: the `creativeiq` binary and library against real lakes
 //! (a temporary directory, and S3 on a local moto server).
 
-// mod collect;
+mod collect;
 mod common;
 mod features;
 mod import;

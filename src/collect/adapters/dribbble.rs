@@ -1,15 +1,27 @@
-//! Dribbble shots: page numbers and a `Link` header, newest first.
+//! Dribbble API v2 shots: `page`/`per_page` with the next page in the
+//! `Link` header, newest first, no date filter. The real v2 API lists the
+//! token owner's shots (`/user/shots`); an account named `me` asks for
+//! those, any other is read as `/users/:account/shots`, which the simulator
+//! serves so that one token reaches several accounts.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::{id_of, next_link, time_of, Adapter, Page, Window};
+use super::{id_of, items_at, next_link, time_of, Adapter, Page, PageRequest};
 use crate::collect::client::{ApiClient, FetchError};
 use crate::collect::Platform;
 
 /// Dribbble shots.
 pub struct Dribbble;
+
+fn user_path(account: &str) -> String {
+    if account == "me" {
+        "v2/user".to_string()
+    } else {
+        format!("v2/users/{account}")
+    }
+}
 
 #[async_trait]
 impl Adapter for Dribbble {
@@ -19,32 +31,27 @@ impl Adapter for Dribbble {
     fn payload(&self) -> &'static str {
         "dribbble_shot"
     }
+    fn max_page_size(&self) -> usize {
+        100
+    }
     async fn audience(&self, api: &ApiClient, account: &str) -> Result<Option<u64>, FetchError> {
-        let (value, _) = api.get_json(&format!("v2/users/{account}"), &[]).await?;
+        let (value, _) = api.get_json(&user_path(account), &[]).await?;
         Ok(value.get("followers_count").and_then(Value::as_u64))
     }
-    async fn page(
-        &self,
-        api: &ApiClient,
-        account: &str,
-        _window: &Window,
-        cursor: Option<&Value>,
-    ) -> Result<Page, FetchError> {
-        let (value, headers) = match cursor.and_then(Value::as_str) {
+    async fn page(&self, api: &ApiClient, request: &PageRequest<'_>) -> Result<Page, FetchError> {
+        let path = format!("{}/shots", user_path(request.account));
+        let (value, headers) = match request.cursor.and_then(Value::as_str) {
             Some(next) => api.get_json(next, &[]).await?,
             None => {
-                api.get_json(
-                    &format!("v2/users/{account}/shots"),
-                    &[("per_page", "50".to_string())],
-                )
-                .await?
+                api.get_json(&path, &[("per_page", request.size.to_string())])
+                    .await?
             }
         };
-        let items = value.as_array().cloned().unwrap_or_default();
-        Ok(Page {
-            items,
-            next: next_link(&headers).map(|u| json!(u)),
-        })
+        let items = items_at(api, &value, "", &path)?;
+        let next = next_link(&headers)
+            .filter(|_| !items.is_empty())
+            .map(|u| json!(u));
+        Ok(Page { items, next })
     }
     fn item_id(&self, item: &Value) -> Option<String> {
         id_of(item.get("id"))
@@ -52,8 +59,8 @@ impl Adapter for Dribbble {
     fn published_at(&self, item: &Value) -> Option<DateTime<Utc>> {
         time_of(item.get("published_at"))
     }
-    fn image_pointers(&self) -> &'static [&'static str] {
-        &["/images/hidpi"]
+    fn image_pointers(&self, _item: &Value) -> Vec<String> {
+        vec!["/images/hidpi".into()]
     }
     fn newest_first_unfiltered(&self) -> bool {
         true

@@ -1,17 +1,18 @@
-//! Instagram Graph API and Facebook Pages: list with `since`/`until` and
-//! cursor paging, then one insights call per item.
+//! Instagram Graph API and Facebook Pages: a list with `since`/`until` and
+//! cursor paging (`paging.cursors.after`, `paging.next`), then one insights
+//! call per item.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use serde_json::{json, Value};
 
-use super::{id_of, time_of, Adapter, Page, Window};
+use super::{fail_item, id_of, items_at, time_of, Adapter, Page, PageRequest};
 use crate::collect::client::{ApiClient, FetchError};
 use crate::collect::Platform;
 
 const VERSION: &str = "v21.0";
-/// Insights calls in flight per page.
+/// Insights calls in flight per page (the client's concurrency bounds them too).
 const INSIGHTS_CONCURRENCY: usize = 8;
 
 /// Instagram business accounts: media and media insights.
@@ -21,70 +22,82 @@ pub struct Facebook;
 
 async fn graph_page(
     api: &ApiClient,
-    path: &str,
+    edge: &str,
     fields: &str,
-    window: &Window,
-    cursor: Option<&Value>,
+    request: &PageRequest<'_>,
 ) -> Result<Page, FetchError> {
-    let (value, _) = match cursor.and_then(Value::as_str) {
+    let path = format!("{VERSION}/{}/{edge}", request.account);
+    let (value, _) = match request.cursor.and_then(Value::as_str) {
         // `next` is a complete URL that already holds the window and cursor.
         Some(next) => api.get_json(next, &[]).await?,
         None => {
             let query = [
                 ("fields", fields.to_string()),
-                ("since", window.since.timestamp().to_string()),
-                ("until", window.until.timestamp().to_string()),
-                ("limit", "50".to_string()),
+                ("since", request.window.since.timestamp().to_string()),
+                ("until", request.window.until.timestamp().to_string()),
+                ("limit", request.size.to_string()),
             ];
-            api.get_json(path, &query).await?
+            api.get_json(&path, &query).await?
         }
     };
-    let items = value
-        .get("data")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let items = items_at(api, &value, "/data", &path)?;
+    // `next` is absent on the last page; an empty page ends the walk too,
+    // whatever its cursors say.
     let next = value
         .pointer("/paging/next")
         .and_then(Value::as_str)
+        .filter(|_| !items.is_empty())
         .map(|s| json!(s));
     Ok(Page { items, next })
 }
 
 /// Fetches the lifetime insights of every item into `item.insights.<metric>`.
+/// An item whose insights the API refuses (too old, not a business post) is
+/// marked failed; a transient failure fails the page.
 async fn insights(api: &ApiClient, items: &mut [Value], metrics: &str) -> Result<(), FetchError> {
-    let ids: Vec<String> = items.iter().filter_map(|i| id_of(i.get("id"))).collect();
-    let results: Vec<Value> = futures::stream::iter(ids)
+    let ids: Vec<Option<String>> = items.iter().map(|i| id_of(i.get("id"))).collect();
+    let results: Vec<Option<Result<Value, FetchError>>> = futures::stream::iter(ids)
         .map(|id| async move {
-            let (value, _) = api
+            let id = id?;
+            let fetched = api
                 .get_json(
                     &format!("{VERSION}/{id}/insights"),
                     &[("metric", metrics.to_string())],
                 )
-                .await?;
-            let mut flat = serde_json::Map::new();
-            for metric in value
-                .get("data")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let (Some(name), Some(v)) = (
-                    metric.get("name").and_then(Value::as_str),
-                    metric.pointer("/values/0/value"),
-                ) {
-                    flat.insert(name.to_string(), v.clone());
-                }
-            }
-            Ok::<_, FetchError>(Value::Object(flat))
+                .await;
+            Some(fetched.map(|(value, _)| flatten_insights(&value)))
         })
         .buffered(INSIGHTS_CONCURRENCY)
-        .try_collect()
-        .await?;
-    for (item, found) in items.iter_mut().zip(results) {
-        item["insights"] = found;
+        .collect()
+        .await;
+    for (item, result) in items.iter_mut().zip(results) {
+        match result {
+            Some(Ok(found)) => item["insights"] = found,
+            Some(Err(e @ FetchError::Api { .. })) => fail_item(item, format!("insights: {e}")),
+            Some(Err(e)) => return Err(e),
+            None => {}
+        }
     }
     Ok(())
+}
+
+/// `{"data":[{"name":"reach","values":[{"value":12}]}]}` to `{"reach":12}`.
+fn flatten_insights(value: &Value) -> Value {
+    let mut flat = serde_json::Map::new();
+    for metric in value
+        .get("data")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let (Some(name), Some(v)) = (
+            metric.get("name").and_then(Value::as_str),
+            metric.pointer("/values/0/value"),
+        ) {
+            flat.insert(name.to_string(), v.clone());
+        }
+    }
+    Value::Object(flat)
 }
 
 async fn followers(api: &ApiClient, account: &str, field: &str) -> Result<Option<u64>, FetchError> {
@@ -105,26 +118,15 @@ impl Adapter for Instagram {
     fn payload(&self) -> &'static str {
         "instagram_media"
     }
+    fn max_page_size(&self) -> usize {
+        100
+    }
     async fn audience(&self, api: &ApiClient, account: &str) -> Result<Option<u64>, FetchError> {
         followers(api, account, "followers_count").await
     }
-    async fn page(
-        &self,
-        api: &ApiClient,
-        account: &str,
-        window: &Window,
-        cursor: Option<&Value>,
-    ) -> Result<Page, FetchError> {
-        let fields =
-            "id,caption,media_type,media_url,permalink,timestamp,like_count,comments_count";
-        graph_page(
-            api,
-            &format!("{VERSION}/{account}/media"),
-            fields,
-            window,
-            cursor,
-        )
-        .await
+    async fn page(&self, api: &ApiClient, request: &PageRequest<'_>) -> Result<Page, FetchError> {
+        let fields = "id,caption,media_type,media_url,thumbnail_url,permalink,timestamp,like_count,comments_count";
+        graph_page(api, "media", fields, request).await
     }
     async fn enrich(
         &self,
@@ -140,8 +142,13 @@ impl Adapter for Instagram {
     fn published_at(&self, item: &Value) -> Option<DateTime<Utc>> {
         time_of(item.get("timestamp"))
     }
-    fn image_pointers(&self) -> &'static [&'static str] {
-        &["/media_url"]
+    /// A video's `media_url` is the video; its design is the thumbnail.
+    fn image_pointers(&self, item: &Value) -> Vec<String> {
+        if item.get("thumbnail_url").is_some_and(Value::is_string) {
+            vec!["/thumbnail_url".into()]
+        } else {
+            vec!["/media_url".into()]
+        }
     }
 }
 
@@ -153,25 +160,15 @@ impl Adapter for Facebook {
     fn payload(&self) -> &'static str {
         "facebook_post"
     }
+    fn max_page_size(&self) -> usize {
+        100
+    }
     async fn audience(&self, api: &ApiClient, account: &str) -> Result<Option<u64>, FetchError> {
         followers(api, account, "fan_count").await
     }
-    async fn page(
-        &self,
-        api: &ApiClient,
-        account: &str,
-        window: &Window,
-        cursor: Option<&Value>,
-    ) -> Result<Page, FetchError> {
+    async fn page(&self, api: &ApiClient, request: &PageRequest<'_>) -> Result<Page, FetchError> {
         let fields = "id,message,created_time,full_picture,permalink_url,shares,reactions.summary(total_count),comments.summary(total_count),promotion_status";
-        graph_page(
-            api,
-            &format!("{VERSION}/{account}/posts"),
-            fields,
-            window,
-            cursor,
-        )
-        .await
+        graph_page(api, "posts", fields, request).await
     }
     async fn enrich(
         &self,
@@ -196,7 +193,7 @@ impl Adapter for Facebook {
     fn published_at(&self, item: &Value) -> Option<DateTime<Utc>> {
         time_of(item.get("created_time"))
     }
-    fn image_pointers(&self) -> &'static [&'static str] {
-        &["/full_picture"]
+    fn image_pointers(&self, _item: &Value) -> Vec<String> {
+        vec!["/full_picture".into()]
     }
 }

@@ -1,13 +1,14 @@
-//! An Optimizely-style experiments API: a project's experiments, then each
-//! one's results, reshaped into the A/B record of `schemas/payloads/`
-//! (`variant_a`, `variant_b`) so A/B tests land the same way from every
-//! source.
+//! An Optimizely-style experiments API (REST v2): a project's experiments
+//! (`page`/`per_page`, the next page in the `Link` header), then each one's
+//! results per variation and metric. The collector joins them into one
+//! `variants` list, one element per arm, which lands as one `raw.ab_tests`
+//! row per arm however many arms an experiment has.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::{id_of, next_link, time_of, Adapter, Page, Window};
+use super::{fail_item, id_of, items_at, next_link, time_of, Adapter, Page, PageRequest};
 use crate::collect::client::{ApiClient, FetchError};
 use crate::collect::Platform;
 
@@ -22,30 +23,29 @@ impl Adapter for Optimizely {
     fn payload(&self) -> &'static str {
         "optimizely_experiment"
     }
+    fn max_page_size(&self) -> usize {
+        100
+    }
     async fn audience(&self, _api: &ApiClient, _account: &str) -> Result<Option<u64>, FetchError> {
         Ok(None)
     }
-    async fn page(
-        &self,
-        api: &ApiClient,
-        project: &str,
-        _window: &Window,
-        cursor: Option<&Value>,
-    ) -> Result<Page, FetchError> {
-        let (value, headers) = match cursor.and_then(Value::as_str) {
+    async fn page(&self, api: &ApiClient, request: &PageRequest<'_>) -> Result<Page, FetchError> {
+        let path = "v2/experiments";
+        let (value, headers) = match request.cursor.and_then(Value::as_str) {
             Some(next) => api.get_json(next, &[]).await?,
             None => {
                 let query = [
-                    ("project_id", project.to_string()),
-                    ("per_page", "50".to_string()),
+                    ("project_id", request.account.to_string()),
+                    ("per_page", request.size.to_string()),
                 ];
-                api.get_json("v2/experiments", &query).await?
+                api.get_json(path, &query).await?
             }
         };
-        Ok(Page {
-            items: value.as_array().cloned().unwrap_or_default(),
-            next: next_link(&headers).map(|u| json!(u)),
-        })
+        let items = items_at(api, &value, "", path)?;
+        let next = next_link(&headers)
+            .filter(|_| !items.is_empty())
+            .map(|u| json!(u));
+        Ok(Page { items, next })
     }
     async fn enrich(
         &self,
@@ -57,10 +57,14 @@ impl Adapter for Optimizely {
             let Some(id) = id_of(item.get("id")) else {
                 continue;
             };
-            let (results, _) = api
+            match api
                 .get_json(&format!("v2/experiments/{id}/results"), &[])
-                .await?;
-            reshape(item, &results);
+                .await
+            {
+                Ok((results, _)) => join_results(item, &results),
+                Err(e @ FetchError::Api { .. }) => fail_item(item, format!("results: {e}")),
+                Err(e) => return Err(e),
+            }
         }
         Ok(())
     }
@@ -70,14 +74,21 @@ impl Adapter for Optimizely {
     fn published_at(&self, item: &Value) -> Option<DateTime<Utc>> {
         time_of(item.get("created"))
     }
-    fn image_pointers(&self) -> &'static [&'static str] {
-        &["/variant_a/image_url", "/variant_b/image_url"]
+    fn image_pointers(&self, item: &Value) -> Vec<String> {
+        let arms = item
+            .get("variants")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        (0..arms)
+            .map(|i| format!("/variants/{i}/image_url"))
+            .collect()
     }
 }
 
-/// Puts the first two variations' counts and images under `variant_a` and
-/// `variant_b`, and the tool's significance under `statistical_significance`.
-fn reshape(item: &mut Value, results: &Value) {
+/// Adds `variants`: per variation, its key and design, and the samples,
+/// counts and rates of the `conversions` and `clicks` metrics; and
+/// `significance`, the first non-baseline arm's, for the experiment.
+fn join_results(item: &mut Value, results: &Value) {
     let metric = |name: &str| {
         results
             .get("metrics")
@@ -96,22 +107,56 @@ fn reshape(item: &mut Value, results: &Value) {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    for (slot, variation) in ["variant_a", "variant_b"].iter().zip(&variations) {
+    let mut variants = Vec::with_capacity(variations.len());
+    let mut significance = None;
+    for variation in &variations {
         let id = id_of(variation.get("variation_id")).unwrap_or_default();
         let converted = conversions.get(&id).cloned().unwrap_or_default();
         let clicked = clicks.get(&id).cloned().unwrap_or_default();
-        if let Some(significance) = converted.pointer("/lift/significance") {
-            item["statistical_significance"] = significance.clone();
+        let lift = converted.pointer("/lift/significance").cloned();
+        if significance.is_none() && lift.is_some() {
+            significance = lift.clone();
         }
-        item[*slot] = json!({
+        variants.push(json!({
             "variation_id": id,
+            "key": variation.get("key").cloned().unwrap_or_else(|| json!(id)),
             "image_url": variation.pointer("/actions/0/changes/0/attributes/src"),
             "visitors": converted.get("samples"),
             "conversions": converted.get("value"),
             "conversion_rate": converted.get("rate"),
             "clicks": clicked.get("value"),
             "click_through_rate": clicked.get("rate"),
-        });
+            "significance": lift,
+        }));
     }
-    item["test_id"] = item.get("id").cloned().unwrap_or_default();
+    item["variants"] = Value::Array(variants);
+    if let Some(s) = significance {
+        item["significance"] = s;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_arm_is_kept() {
+        let mut item = json!({"id": 7, "variations": [
+            {"variation_id": 1, "key": "a"}, {"variation_id": 2, "key": "b"}, {"variation_id": 3, "key": "c"}]});
+        let results = json!({"metrics": [{"name": "conversions", "results": {
+            "1": {"samples": 100, "value": 5, "rate": 0.05},
+            "2": {"samples": 90, "value": 9, "rate": 0.1, "lift": {"significance": 0.97}},
+            "3": {"samples": 95, "value": 4, "rate": 0.042, "lift": {"significance": 0.4}}}}]});
+        join_results(&mut item, &results);
+        let keys: Vec<&str> = item["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["key"].as_str().unwrap())
+            .collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        assert_eq!(item["significance"], json!(0.97));
+        assert_eq!(item["variants"][2]["visitors"], json!(95));
+        assert_eq!(Optimizely.image_pointers(&item).len(), 3);
+    }
 }

@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::{authorized, number, page_bounds, with_duplicate, Params};
+use super::{authorized, number, numeric_id, page_bounds, with_duplicate, Params};
 use crate::collect::Platform;
 use crate::sim::Sim;
 
@@ -47,7 +47,7 @@ async fn projects(
             .map(|p| {
                 let url = p.image.as_deref().map(|i| sim.image_url(i));
                 json!({
-                    "id": p.id.parse::<u64>().unwrap_or_default(),
+                    "id": numeric_id(&p.id),
                     "name": p.caption,
                     "published_on": p.published_at.timestamp(),
                     "created_on": p.published_at.timestamp(),

@@ -1,5 +1,7 @@
-//! Dribbble API v2: a team's or user's shots, page-numbered with a `Link`
-//! header, and the user's follower count.
+//! Dribbble API v2: the token owner's shots (`/v2/user/shots`, here the
+//! first account) and, so that one token reaches several accounts, any
+//! account's (`/v2/users/:user/shots`, as API v1 had); page-numbered with a
+//! `Link` header; and the user's follower count.
 
 use std::sync::Arc;
 
@@ -10,7 +12,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::{authorized, number, page_bounds, with_duplicate, Params};
+use super::{authorized, number, numeric_id, page_bounds, with_duplicate, Params};
 use crate::collect::Platform;
 use crate::sim::Sim;
 
@@ -18,6 +20,8 @@ pub(super) fn routes() -> Router<Arc<Sim>> {
     Router::new()
         .route("/dribbble/v2/users/{user}/shots", get(shots))
         .route("/dribbble/v2/users/{user}", get(user))
+        .route("/dribbble/v2/user/shots", get(own_shots))
+        .route("/dribbble/v2/user", get(own_user))
 }
 
 fn denied() -> Response {
@@ -28,21 +32,54 @@ fn denied() -> Response {
         .into_response()
 }
 
+/// The account a token belongs to: the first one.
+fn owner(sim: &Sim) -> String {
+    sim.world()
+        .accounts
+        .iter()
+        .find(|a| a.platform == Platform::Dribbble)
+        .map(|a| a.id.clone())
+        .unwrap_or_default()
+}
+
+async fn own_shots(
+    State(sim): State<Arc<Sim>>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    let user = owner(&sim);
+    list_shots(&sim, &user, "/dribbble/v2/user/shots", &params, &headers)
+}
+
+async fn own_user(
+    State(sim): State<Arc<Sim>>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    let id = owner(&sim);
+    user(State(sim), Path(id), Query(params), headers).await
+}
+
 async fn shots(
     State(sim): State<Arc<Sim>>,
     Path(user): Path<String>,
     Query(params): Query<Params>,
     headers: HeaderMap,
 ) -> Response {
-    if !authorized(&sim, Platform::Dribbble, &headers, &params) {
+    let path = format!("/dribbble/v2/users/{user}/shots");
+    list_shots(&sim, &user, &path, &params, &headers)
+}
+
+fn list_shots(sim: &Sim, user: &str, path: &str, params: &Params, headers: &HeaderMap) -> Response {
+    if !authorized(sim, Platform::Dribbble, headers, params) {
         return denied();
     }
-    let posts: Vec<_> = sim.world().posts_of(Platform::Dribbble, &user).collect();
-    let page = number(&params, "page", 1).max(1);
-    let per_page = number(&params, "per_page", 30).clamp(1, 100);
+    let posts: Vec<_> = sim.world().posts_of(Platform::Dribbble, user).collect();
+    let page = number(params, "page", 1).max(1);
+    let per_page = number(params, "per_page", 30).clamp(1, 100);
     let (start, end, next) = page_bounds(posts.len(), (page - 1) * per_page, per_page);
     let items: Vec<Value> = with_duplicate(
-        &sim,
+        sim,
         &format!("dribbble/{user}/{start}"),
         &posts,
         start,
@@ -52,7 +89,7 @@ async fn shots(
     .map(|p| {
         let url = p.image.as_deref().map(|i| sim.image_url(i));
         json!({
-            "id": p.id.parse::<u64>().unwrap_or_default(),
+            "id": numeric_id(&p.id),
             "title": p.caption,
             "description": p.caption,
             "published_at": p.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -69,7 +106,7 @@ async fn shots(
     let mut response = Json(items).into_response();
     if next.is_some() {
         let link = format!(
-            "<{}/dribbble/v2/users/{user}/shots?page={}&per_page={per_page}>; rel=\"next\"",
+            "<{}{path}?page={}&per_page={per_page}>; rel=\"next\"",
             sim.base_url,
             page + 1
         );

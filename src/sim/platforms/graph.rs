@@ -44,6 +44,16 @@ fn denied() -> Response {
     )
 }
 
+/// An opaque-looking cursor for an offset, as the Graph API's are base64.
+fn cursor(offset: usize) -> String {
+    hex::encode(format!("offset:{offset}"))
+}
+
+fn cursor_offset(cursor: &str) -> Option<usize> {
+    let text = String::from_utf8(hex::decode(cursor).ok()?).ok()?;
+    text.strip_prefix("offset:")?.parse().ok()
+}
+
 fn graph_time(post: &Post) -> String {
     post.published_at
         .format("%Y-%m-%dT%H:%M:%S+0000")
@@ -74,20 +84,32 @@ fn list(
     );
     let start = params
         .get("after")
-        .and_then(|c| c.strip_prefix("QVFI"))
-        .and_then(|c| c.parse().ok())
+        .and_then(|c| cursor_offset(c))
         .unwrap_or(0);
-    let (start, end, next) = page_bounds(posts.len(), start, number(params, "limit", 25).min(100));
+    let limit = number(params, "limit", 25).clamp(1, 100);
+    let (start, end, next) = page_bounds(posts.len(), start, limit);
     let key = format!("{platform}/{account}/{start}");
     let data: Vec<Value> = with_duplicate(sim, &key, &posts, start, end)
         .into_iter()
         .map(item)
         .collect();
-    let mut paging =
-        json!({"cursors": {"before": format!("QVFI{start}"), "after": format!("QVFI{end}")}});
+    let mut paging = json!({"cursors": {"before": cursor(start), "after": cursor(end)}});
     if let Some(next) = next {
+        // Like the real API, `next` repeats every parameter of the request,
+        // the access token included.
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        let mut kept: Vec<(&String, &String)> = params
+            .iter()
+            .filter(|(k, _)| *k != "after" && *k != "access_token")
+            .collect();
+        kept.sort();
+        for (k, v) in kept {
+            query.append_pair(k, v);
+        }
+        query.append_pair("access_token", sim.token(platform));
+        query.append_pair("after", &cursor(next));
         paging["next"] = json!(format!(
-            "{}/{}/v21.0/{account}/{}?limit={}&after=QVFI{next}{}{}",
+            "{}/{}/v21.0/{account}/{}?{}",
             sim.base_url,
             platform.name(),
             if platform == Platform::Instagram {
@@ -95,15 +117,7 @@ fn list(
             } else {
                 "posts"
             },
-            number(params, "limit", 25).min(100),
-            params
-                .get("since")
-                .map(|s| format!("&since={s}"))
-                .unwrap_or_default(),
-            params
-                .get("until")
-                .map(|s| format!("&until={s}"))
-                .unwrap_or_default(),
+            query.finish()
         ));
     }
     Json(json!({"data": data, "paging": paging})).into_response()

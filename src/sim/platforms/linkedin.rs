@@ -1,5 +1,8 @@
-//! LinkedIn Marketing API: organisation posts (offset paging, newest first,
-//! no date filter), share statistics, image download URLs, follower counts.
+//! LinkedIn Marketing API (versioned `rest/` endpoints, Rest.li 2.0):
+//! organisation posts (`start`/`count` paging with `paging.links`, newest
+//! first, no date filter), share statistics and image download URLs in
+//! batches (`List(...)`), follower counts. Every call needs the
+//! `LinkedIn-Version` header, as on the real API.
 
 use std::sync::Arc;
 
@@ -23,7 +26,7 @@ pub(super) fn routes() -> Router<Arc<Sim>> {
             "/linkedin/rest/organizationalEntityShareStatistics",
             get(statistics),
         )
-        .route("/linkedin/rest/images/{urn}", get(image))
+        .route("/linkedin/rest/images", get(images))
         .route("/linkedin/rest/networkSizes/{urn}", get(network_size))
 }
 
@@ -33,6 +36,29 @@ fn denied() -> Response {
         Json(json!({"status": 401, "serviceErrorCode": 65600, "code": "INVALID_ACCESS_TOKEN", "message": "Invalid access token"})),
     )
         .into_response()
+}
+
+/// Refuses a call without the `LinkedIn-Version` header or the token.
+fn refused(sim: &Sim, headers: &HeaderMap, params: &Params) -> Option<Response> {
+    if !authorized(sim, Platform::Linkedin, headers, params) {
+        return Some(denied());
+    }
+    if !headers.contains_key("linkedin-version") {
+        return Some(bad("A version must be present. Please specify a version by adding the LinkedIn-Version header."));
+    }
+    None
+}
+
+/// The URNs of a Rest.li `List(a,b)` parameter.
+fn list_param(value: Option<&String>) -> Option<Vec<String>> {
+    let inner = value?.strip_prefix("List(")?.strip_suffix(')')?;
+    Some(
+        inner
+            .split(',')
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty())
+            .collect(),
+    )
 }
 
 fn bad(message: &str) -> Response {
@@ -48,8 +74,8 @@ async fn posts(
     Query(params): Query<Params>,
     headers: HeaderMap,
 ) -> Response {
-    if !authorized(&sim, Platform::Linkedin, &headers, &params) {
-        return denied();
+    if let Some(refusal) = refused(&sim, &headers, &params) {
+        return refusal;
     }
     let Some(org) = params.get("author").and_then(|a| a.strip_prefix(ORG)) else {
         return bad("author must be urn:li:organization:<id>");
@@ -78,7 +104,12 @@ async fn posts(
             })
         })
         .collect();
-    Json(json!({"elements": elements, "paging": {"start": start, "count": end - start, "total": posts.len(), "links": []}}))
+    let count = number(&params, "count", 10).min(100);
+    let mut links = Vec::new();
+    if start + count < posts.len() {
+        links.push(json!({"type": "application/json", "rel": "next", "href": format!("/rest/posts?author={ORG}{org}&count={count}&q=author&start={}", start + count)}));
+    }
+    Json(json!({"elements": elements, "paging": {"start": start, "count": count, "total": posts.len(), "links": links}}))
         .into_response()
 }
 
@@ -87,30 +118,36 @@ async fn statistics(
     Query(params): Query<Params>,
     headers: HeaderMap,
 ) -> Response {
-    if !authorized(&sim, Platform::Linkedin, &headers, &params) {
-        return denied();
+    if let Some(refusal) = refused(&sim, &headers, &params) {
+        return refusal;
     }
     let Some(org) = params.get("organizationalEntity") else {
         return bad("organizationalEntity is required");
     };
-    let list = params.get("shares").map(String::as_str).unwrap_or_default();
-    let Some(inner) = list.strip_prefix("List(").and_then(|l| l.strip_suffix(')')) else {
-        return bad("shares must be List(urn,...)");
+    let (urns, key) = match (
+        list_param(params.get("shares")),
+        list_param(params.get("ugcPosts")),
+    ) {
+        (Some(urns), None) => (urns, "share"),
+        (None, Some(urns)) => (urns, "ugcPost"),
+        _ => return bad("give shares=List(urn,...) or ugcPosts=List(urn,...)"),
     };
     let mut elements = Vec::new();
-    for urn in inner.split(',').filter(|u| !u.is_empty()) {
-        let id = urn.trim().trim_start_matches("urn:li:share:");
+    for urn in urns {
+        let id = urn
+            .trim_start_matches("urn:li:share:")
+            .trim_start_matches("urn:li:ugcPost:");
         let Some(p) = sim
             .world()
             .posts
             .iter()
             .find(|p| p.platform == Platform::Linkedin && p.id == id)
         else {
-            return bad(&format!("unknown share {urn}"));
+            return bad(&format!("unknown post {urn}"));
         };
         elements.push(json!({
             "organizationalEntity": org,
-            "share": urn,
+            key: urn,
             "totalShareStatistics": {
                 "clickCount": p.clicks,
                 "commentCount": p.comments,
@@ -126,25 +163,32 @@ async fn statistics(
         .into_response()
 }
 
-async fn image(
+/// BATCH_GET of images: `results` by URN, `errors` for the unknown ones.
+async fn images(
     State(sim): State<Arc<Sim>>,
-    Path(urn): Path<String>,
     Query(params): Query<Params>,
     headers: HeaderMap,
 ) -> Response {
-    if !authorized(&sim, Platform::Linkedin, &headers, &params) {
-        return denied();
+    if let Some(refusal) = refused(&sim, &headers, &params) {
+        return refusal;
     }
-    let id = urn.trim_start_matches("urn:li:image:");
-    if !sim.world().images.contains_key(id) {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({"status": 404, "message": "Not Found"})),
-        )
-            .into_response();
+    let Some(urns) = list_param(params.get("ids")) else {
+        return bad("ids must be List(urn,...)");
+    };
+    let mut results = serde_json::Map::new();
+    let mut errors = serde_json::Map::new();
+    for urn in urns {
+        let id = urn.trim_start_matches("urn:li:image:");
+        if sim.world().images.contains_key(id) {
+            results.insert(
+                urn.clone(),
+                json!({"id": urn, "status": "AVAILABLE", "downloadUrl": sim.image_url(id), "downloadUrlExpiresAt": 1_900_000_000_000i64}),
+            );
+        } else {
+            errors.insert(urn.clone(), json!({"status": 404, "message": "Not Found"}));
+        }
     }
-    Json(json!({"id": urn, "status": "AVAILABLE", "downloadUrl": sim.image_url(id)}))
-        .into_response()
+    Json(json!({"results": results, "statuses": {}, "errors": errors})).into_response()
 }
 
 async fn network_size(
@@ -153,8 +197,8 @@ async fn network_size(
     Query(params): Query<Params>,
     headers: HeaderMap,
 ) -> Response {
-    if !authorized(&sim, Platform::Linkedin, &headers, &params) {
-        return denied();
+    if let Some(refusal) = refused(&sim, &headers, &params) {
+        return refusal;
     }
     match sim
         .world()

@@ -18,7 +18,7 @@ use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Utc};
 
-use super::world::{render_png, Post};
+use super::world::Post;
 use super::Sim;
 use crate::collect::Platform;
 
@@ -65,15 +65,15 @@ fn page_bounds(len: usize, start: usize, limit: usize) -> (usize, usize, Option<
 
 /// The items of a page, with the item before the page repeated in front of
 /// them when the duplicate fault picks this page.
-fn with_duplicate<'a>(
+fn with_duplicate<'a, T>(
     sim: &Sim,
     key: &str,
-    all: &[&'a Post],
+    all: &[&'a T],
     start: usize,
     end: usize,
-) -> Vec<&'a Post> {
-    let mut items: Vec<&Post> = all[start..end].to_vec();
-    if start > 0 && sim.faults.page_has_duplicate(key) {
+) -> Vec<&'a T> {
+    let mut items: Vec<&T> = all[start..end].to_vec();
+    if start > 0 && start < all.len() && sim.faults.page_has_duplicate(key) {
         items.insert(0, all[start - 1]);
     }
     items
@@ -93,6 +93,14 @@ fn posts_in_window<'a>(
             since.is_none_or(|s| p.published_at >= s) && until.is_none_or(|u| p.published_at < u)
         })
         .collect()
+}
+
+/// An id as the APIs that use numeric ids give it: a number when it is one.
+fn numeric_id(id: &str) -> serde_json::Value {
+    match id.parse::<u64>() {
+        Ok(n) if n.to_string() == id => n.into(),
+        _ => id.into(),
+    }
 }
 
 fn number(params: &Params, key: &str, default: usize) -> usize {
@@ -119,26 +127,13 @@ fn not_found(message: &str) -> Response {
 
 /// The CDN: images by id, some of them broken when the fault is on.
 async fn image(State(sim): State<Arc<Sim>>, Path(file): Path<String>) -> Response {
-    let id = file.split('.').next().unwrap_or_default();
-    let Some(spec) = sim.world().images.get(id) else {
-        return not_found("no such image");
-    };
-    let png = tokio::task::spawn_blocking({
-        let spec = spec.clone();
-        move || render_png(&spec)
-    })
-    .await
-    .unwrap_or_default();
-    let body = if sim.faults.image_is_corrupt(id) {
-        // Alternate the two breakages a CDN produces: a cut file, and an
-        // error page served as if it were the image.
-        if id.bytes().map(u32::from).sum::<u32>() % 2 == 0 {
-            png[..png.len() * 55 / 100].to_vec()
-        } else {
-            b"<html><body>502 Bad Gateway</body></html>".to_vec()
-        }
-    } else {
-        png
-    };
-    ([(http::header::CONTENT_TYPE, "image/png")], body).into_response()
+    let id = file.split('.').next().unwrap_or_default().to_string();
+    let body = tokio::task::spawn_blocking(move || sim.image_bytes(&id))
+        .await
+        .ok()
+        .flatten();
+    match body {
+        Some(body) => ([(http::header::CONTENT_TYPE, "image/png")], body).into_response(),
+        None => not_found("no such image"),
+    }
 }

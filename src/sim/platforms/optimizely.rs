@@ -10,7 +10,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use super::{authorized, number, page_bounds, Params, OPTIMIZELY_PROJECT};
+use super::{
+    authorized, number, numeric_id, page_bounds, with_duplicate, Params, OPTIMIZELY_PROJECT,
+};
 use crate::collect::Platform;
 use crate::sim::Sim;
 
@@ -43,21 +45,22 @@ async fn experiments(
         )
             .into_response();
     }
-    let all = &sim.world().experiments;
+    let all: Vec<_> = sim.world().experiments.iter().collect();
     let per_page = number(&params, "per_page", 25).clamp(1, 100);
     let page = number(&params, "page", 1).max(1);
     let (start, end, next) = page_bounds(all.len(), (page - 1) * per_page, per_page);
-    let items: Vec<Value> = all[start..end]
-        .iter()
+    let key = format!("optimizely/{start}");
+    let items: Vec<Value> = with_duplicate(&sim, &key, &all, start, end)
+        .into_iter()
         .map(|e| {
             json!({
-                "id": e.id.parse::<u64>().unwrap_or_default(),
+                "id": numeric_id(&e.id),
                 "project_id": OPTIMIZELY_PROJECT,
                 "name": format!("Creative test {}", e.id),
                 "status": "concluded",
                 "created": e.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 "variations": e.variations.iter().map(|v| json!({
-                    "variation_id": v.id.parse::<u64>().unwrap_or_default(),
+                    "variation_id": numeric_id(&v.id),
                     "key": v.key,
                     "name": format!("Variant {}", v.key.to_uppercase()),
                     "weight": 5000,
@@ -114,7 +117,7 @@ async fn results(
         json!({"name": name, "aggregator": "unique", "results": results})
     };
     Json(json!({
-        "experiment_id": e.id.parse::<u64>().unwrap_or_default(),
+        "experiment_id": numeric_id(&e.id),
         "start_time": e.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "confidence_threshold": 0.9,
         "metrics": [metric("conversions", |v| v.conversions), metric("clicks", |v| v.clicks)],
