@@ -218,9 +218,8 @@ impl Session {
 
     async fn register_view(&self, stem: &str, sql: &str) -> Result<(), QueryError> {
         let name = view_name(stem);
-        let statement = format!("CREATE OR REPLACE VIEW {name} AS\n{sql}");
         self.ctx
-            .sql(&statement)
+            .sql(&view_statement(stem, sql))
             .await
             .map_err(QueryError::datafusion(format!(
                 "view {name} (sql/views/{stem}.sql)"
@@ -257,6 +256,56 @@ impl Session {
     pub fn context(&self) -> &SessionContext {
         &self.ctx
     }
+}
+
+/// The statement that registers a view of `sql/views/`.
+fn view_statement(stem: &str, sql: &str) -> String {
+    format!("CREATE OR REPLACE VIEW {} AS\n{sql}", view_name(stem))
+}
+
+/// The SQL another engine (DuckDB, Spark) runs to get what a session has
+/// besides the lake's tables: `meta.settings`, `meta.allowed_values` and the
+/// views, in registration order, as (file name, statements). The statistical
+/// functions of [`functions`] must be provided by that engine.
+pub fn portable_sql(settings: &Settings) -> Vec<(String, String)> {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let values: Vec<String> = settings
+        .values()
+        .map(|(name, value)| match value {
+            SettingValue::Text(s) => format!("{} AS {name}", quote(s)),
+            SettingValue::Float(v) => format!("CAST({v:?} AS DOUBLE) AS {name}"),
+            SettingValue::Int(v) => format!("CAST({v} AS BIGINT) AS {name}"),
+            SettingValue::Bool(v) => format!("{v} AS {name}"),
+        })
+        .collect();
+    let allowed: Vec<String> = tables()
+        .iter()
+        .flat_map(|contract| {
+            contract.columns.iter().flat_map(move |column| {
+                column.one_of.iter().flatten().map(move |value| {
+                    format!(
+                        "({}, {}, {})",
+                        quote(&contract.name),
+                        quote(&column.name),
+                        quote(value)
+                    )
+                })
+            })
+        })
+        .collect();
+    let meta = format!(
+        "CREATE SCHEMA IF NOT EXISTS meta;\nCREATE OR REPLACE TABLE meta.settings AS SELECT {};\nCREATE OR REPLACE TABLE meta.allowed_values AS SELECT * FROM (VALUES\n  {}\n) AS v(table_name, column_name, value);\n",
+        values.join(", "),
+        allowed.join(",\n  ")
+    );
+    let mut files = vec![("00_meta.sql".to_string(), meta)];
+    for (stem, sql) in SQL_VIEWS {
+        files.push((
+            format!("{stem}.sql"),
+            format!("{};\n", view_statement(stem, sql.trim_end())),
+        ));
+    }
+    files
 }
 
 /// `10_posts` names the view `posts`: the number only orders registration.

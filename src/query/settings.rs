@@ -185,6 +185,11 @@ impl Settings {
         self.values.get(name)
     }
 
+    /// Every setting and its value, by name.
+    pub fn values(&self) -> impl Iterator<Item = (&str, &SettingValue)> {
+        self.values.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
     /// Every setting with its value and description, for help and reports.
     pub fn describe(&self) -> Vec<(String, String, String)> {
         self.values
