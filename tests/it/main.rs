@@ -6,5 +6,6 @@ mod common;
 mod features;
 mod import;
 mod lake;
+mod quality;
 mod query;
 mod s3;
