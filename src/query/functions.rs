@@ -87,7 +87,7 @@ pub fn normal_quantile(p: f64) -> f64 {
 /// Q(df/2, x/2), by its series below a + 1 and its continued fraction above
 /// (Numerical Recipes, `gammq`).
 pub fn chi2_sf(x: f64, df: f64) -> f64 {
-    if !(df > 0.0) || x.is_nan() {
+    if df.is_nan() || df <= 0.0 || x.is_nan() {
         return f64::NAN;
     }
     if x <= 0.0 {

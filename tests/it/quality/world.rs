@@ -54,7 +54,7 @@ pub fn post(platform: &str, i: usize) -> Value {
         "reach": 5000 + i * 100,
         "impressions": 8000 + i * 150,
         "audience_size": 20000 + i,
-        "paid": i % 4 == 0,
+        "paid": i.is_multiple_of(4),
         "caption": format!("post {i} #design"),
         "hashtag_count": 1,
         "source": format!("import:{platform}.ndjson"),
