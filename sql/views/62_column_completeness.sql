@@ -1,5 +1,6 @@
 -- column_completeness: for every platform and every column a model or a
--- dashboard uses, how many of the latest snapshots (posts) lack a value.
+-- dashboard uses, how many of the latest snapshots (posts, through
+-- posts_checked, which a validation run computes once) lack a value.
 -- missing = posts: the platform does not report that column at all (e.g.
 -- LinkedIn has no saves), which the missing_data check tells apart from a
 -- column that is sometimes there and sometimes not.
@@ -37,7 +38,7 @@ FROM (
     count(impressions) AS impressions,
     count(audience_size) AS audience_size,
     count(caption) AS caption
-  FROM posts
+  FROM posts_checked
   GROUP BY platform
 ) AS w
 CROSS JOIN (

@@ -67,7 +67,8 @@ pub enum QualityError {
 }
 
 /// Writes the SQL a validation runs, for another engine (DuckDB, Spark):
-/// `views/` (the meta tables and the views, in order) and `checks/` (each
+/// `views/` (the meta tables, the views in order, and the views a run
+/// computes once, see [`Session::materialize`](crate::query::Session::materialize)) and `checks/` (each
 /// check with its thresholds and reference day filled in). Returns the
 /// number of files written.
 pub fn dump_sql(
@@ -90,6 +91,13 @@ pub fn dump_sql(
     let mut written = 0;
     for (file, sql) in crate::query::portable_sql(settings) {
         write(dir.join("views").join(file), &sql)?;
+        written += 1;
+    }
+    for (i, view) in run::SHARED_VIEWS.iter().enumerate() {
+        write(
+            dir.join("views").join(format!("99_materialize_{i}.sql")),
+            &crate::query::portable_materialize_sql(view),
+        )?;
         written += 1;
     }
     let as_of = validation.as_of().format("%Y-%m-%d").to_string();

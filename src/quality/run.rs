@@ -18,6 +18,9 @@ use crate::query::{Session, Settings};
 use super::check::{checks, Check, Severity, CHECK_COLUMNS};
 use super::QualityError;
 
+/// Views most checks read, computed once per run instead of once per check.
+pub const SHARED_VIEWS: [&str; 1] = ["posts_checked"];
+
 /// How a check ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckStatus {
@@ -259,6 +262,10 @@ impl Validation {
             None => Session::lake_settings(lake, &[]).await?,
         };
         let session = Session::open_with(lake, &settings).await?;
+        for view in SHARED_VIEWS {
+            let rows = session.materialize(view).await?;
+            tracing::info!(view, rows, "materialized for the checks");
+        }
         let bar = self.progress_bar(checks.len() as u64);
         let mut outcomes = Vec::with_capacity(checks.len());
         for check in &checks {

@@ -227,6 +227,43 @@ impl Session {
         Ok(())
     }
 
+    /// Computes `view` once and keeps it in memory for the rest of the
+    /// session: queries that read it (directly, or through the views
+    /// registered after it, which are registered again) no longer recompute
+    /// it. For a batch of queries over one expensive view, such as the
+    /// checks of a validation run over `posts_checked`.
+    pub async fn materialize(&self, view: &str) -> Result<usize, QueryError> {
+        let context = || format!("materializing view {view}");
+        let frame = self
+            .ctx
+            .table(view)
+            .await
+            .map_err(QueryError::datafusion(context()))?;
+        let cached = frame
+            .cache()
+            .await
+            .map_err(QueryError::datafusion(context()))?;
+        let rows = cached
+            .clone()
+            .count()
+            .await
+            .map_err(QueryError::datafusion(context()))?;
+        let _ = self.ctx.deregister_table(view);
+        self.ctx
+            .register_table(view, cached.into_view())
+            .map_err(QueryError::datafusion(context()))?;
+        let position = SQL_VIEWS
+            .iter()
+            .position(|(stem, _)| view_name(stem) == view);
+        for (stem, sql) in SQL_VIEWS
+            .iter()
+            .skip(position.map_or(SQL_VIEWS.len(), |p| p + 1))
+        {
+            self.register_view(stem, sql).await?;
+        }
+        Ok(rows)
+    }
+
     /// Plans a read-only query.
     pub async fn query(&self, sql: &str) -> Result<DataFrame, QueryError> {
         let state = self.ctx.state();
@@ -306,6 +343,16 @@ pub fn portable_sql(settings: &Settings) -> Vec<(String, String)> {
         ));
     }
     files
+}
+
+/// The statements another engine runs for [`Session::materialize`]: the
+/// view computed once into a table, and read from it from then on (an
+/// engine that binds views by name at query time, as DuckDB does, needs
+/// nothing else).
+pub fn portable_materialize_sql(view: &str) -> String {
+    format!(
+        "CREATE OR REPLACE TEMP TABLE {view}_materialized AS SELECT * FROM {view};\nCREATE OR REPLACE VIEW {view} AS SELECT * FROM {view}_materialized;\n"
+    )
 }
 
 /// `10_posts` names the view `posts`: the number only orders registration.
