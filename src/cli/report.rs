@@ -44,7 +44,10 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
                 None => {
                     let relative = "reports/quality.html";
                     lake.put(relative, html.into_bytes().into()).await?;
-                    format!("{}{relative}", lake.location())
+                    format!(
+                        "{}/{relative}",
+                        lake.location().to_string().trim_end_matches('/')
+                    )
                 }
             };
             print!("quality report: {written}\n{summary}");

@@ -77,7 +77,7 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "{:<18} {:<8} {:<6} {:>12}  {:<34} first failure",
+        "{:<18} {:<8} {:<6} {:>12}  {:<38} first failure",
         "check", "severity", "status", "failing rows", "threshold"
     )?;
     for check in &report.checks {
@@ -87,7 +87,7 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
         }
         writeln!(
             out,
-            "{:<18} {:<8} {:<6} {:>12}  {:<34} {}",
+            "{:<18} {:<8} {:<6} {:>12}  {:<38} {}",
             check.name,
             check.severity.as_str(),
             check.status.as_str(),
