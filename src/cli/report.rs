@@ -1,5 +1,6 @@
 //! `creativeiq report`: HTML reports people look at.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -50,7 +51,8 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
                     )
                 }
             };
-            print!("quality report: {written}\n{summary}");
+            let mut out = std::io::stdout().lock();
+            write!(out, "quality report: {written}\n{summary}")?;
         }
     }
     Ok(Outcome::Done)
