@@ -219,6 +219,8 @@ def main():
         generate()
         open(marker, "w").close()
         print(f"generated {N:,} posts in {time.perf_counter() - t0:.0f} s into {LAKE}", file=sys.stderr)
+    if "--generate-only" in sys.argv:
+        return
     shutil.rmtree(os.path.join(LAKE, "quality"), ignore_errors=True)
     sql_dir = os.path.join(OUT, "sql")
     shutil.rmtree(sql_dir, ignore_errors=True)

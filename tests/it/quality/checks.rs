@@ -363,3 +363,45 @@ fn validate_keeps_history_scores_runs_and_fails_on_request() {
         "three full runs each kept the row: {failing:?}"
     );
 }
+
+#[test]
+fn dump_sql_writes_the_run_for_another_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let sql = dir.path().join("sql");
+    let out = run(
+        lake.to_str().unwrap(),
+        &[
+            "--set",
+            "ab_alpha=0.01",
+            "validate",
+            "--as-of",
+            AS_OF,
+            "--param",
+            "min_samples.min_overall=500",
+            "--dump-sql",
+            sql.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let meta = std::fs::read_to_string(sql.join("views/00_meta.sql")).unwrap();
+    assert!(meta.contains("CAST(0.01 AS DOUBLE) AS ab_alpha"), "{meta}");
+    assert!(
+        meta.contains("('raw.posts', 'platform', 'instagram')"),
+        "{meta}"
+    );
+    let posts = std::fs::read_to_string(sql.join("views/10_posts.sql")).unwrap();
+    assert!(posts.starts_with("CREATE OR REPLACE VIEW posts AS"));
+    let check = std::fs::read_to_string(sql.join("checks/min_samples.sql")).unwrap();
+    assert!(
+        check.contains("WHERE valid < 500") && !check.contains('$'),
+        "{check}"
+    );
+    let freshness = std::fs::read_to_string(sql.join("checks/freshness.sql")).unwrap();
+    assert!(
+        freshness.contains("CAST('2024-03-31' AS TIMESTAMP)"),
+        "{freshness}"
+    );
+    assert!(sql.join("views/99_materialize_0.sql").exists());
+    assert!(!lake.join("quality").exists(), "a dump runs nothing");
+}
