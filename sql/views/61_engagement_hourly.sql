@@ -1,7 +1,8 @@
 -- engagement_hourly: engagement by platform, weekday and hour of
 -- publication (UTC) over the valid posts: "when do our posts do best".
 -- weekday: 0 = Sunday .. 6 = Saturday. mean_performance_score comes from
--- training_posts (so it is comparable across months and platforms).
+-- labelled_posts (every valid post, whatever the balancing; comparable
+-- across months and platforms).
 SELECT
   platform,
   CAST(date_part('dow', published_at) AS INTEGER) AS weekday,
@@ -10,5 +11,5 @@ SELECT
   avg(engagement_rate) AS mean_engagement_rate,
   median(engagement_rate) AS median_engagement_rate,
   avg(performance_score) AS mean_performance_score
-FROM training_posts
+FROM labelled_posts
 GROUP BY 1, 2, 3

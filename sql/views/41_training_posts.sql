@@ -1,12 +1,6 @@
--- training_posts: the valid posts with their label, performance_score, and
--- the platform balancing the trainers use.
---
--- performance_score (0..100): the percentile rank of the post's engagement
--- rate among the valid posts of the same platform published in the same
--- calendar month (DESIGN.md, "The label"): 100 x (posts with a lower rate +
--- half the posts with the same rate) / posts, so ties share one score, a
--- month's lone post scores 50, and the scores of a month average 50. It is
--- computed before any down-sampling, so balancing never changes a label.
+-- training_posts: the labelled posts (labelled_posts: valid posts with
+-- performance_score) balanced across platforms for the trainers. The labels
+-- are computed before any down-sampling, so balancing never changes one.
 --
 -- Balancing, chosen by the setting balance_strategy (sql/settings.toml;
 -- --set balance_strategy=... or the lake's settings.toml) and shown in the
@@ -31,18 +25,9 @@ SELECT
 FROM (
   SELECT
     l.*,
-    100.0 * (l.month_rank - 1 + 0.5 * l.month_ties) / l.month_posts AS performance_score,
     count(*) OVER (PARTITION BY l.platform) AS platform_posts,
     row_number() OVER (PARTITION BY l.platform ORDER BY md5(concat(l.platform, '/', l.post_id))) AS balance_rank
-  FROM (
-    SELECT
-      v.*,
-      substr(v.dt, 1, 7) AS month,
-      rank() OVER (PARTITION BY v.platform, substr(v.dt, 1, 7) ORDER BY v.engagement_rate) AS month_rank,
-      count(*) OVER (PARTITION BY v.platform, substr(v.dt, 1, 7), v.engagement_rate) AS month_ties,
-      count(*) OVER (PARTITION BY v.platform, substr(v.dt, 1, 7)) AS month_posts
-    FROM posts_valid AS v
-  ) AS l
+  FROM labelled_posts AS l
 ) AS b
 CROSS JOIN meta.settings AS s
 CROSS JOIN (
