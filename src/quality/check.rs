@@ -162,6 +162,16 @@ impl Check {
                 ),
             });
         }
+        let is_number = |v: &str| v.parse::<f64>().is_ok_and(f64::is_finite);
+        if is_number(&self.params[key]) && !is_number(value) {
+            return Err(CheckDefinitionError {
+                check: self.name.clone(),
+                message: format!(
+                    "parameter {key} is a number (the default is {}), not {value:?}",
+                    self.params[key]
+                ),
+            });
+        }
         self.params.insert(key.to_string(), value.to_string());
         Ok(())
     }
@@ -263,6 +273,8 @@ mod tests {
         check.set_param("limit", "7").unwrap();
         assert!(check.resolved_sql("d").unwrap().contains("SELECT 7,"));
         assert!(check.set_param("nope", "1").is_err());
+        let err = check.set_param("limit", "lots").unwrap_err().to_string();
+        assert!(err.contains("is a number"), "{err}");
         let err = Check::parse("y", "-- Title\nSELECT 1").unwrap_err();
         assert!(err.to_string().contains("severity"), "{err}");
     }
