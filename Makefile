@@ -7,7 +7,7 @@ LAKE ?= lake
 BIN := target/release/creativeiq
 DEBUG_BIN := target/debug/creativeiq
 
-.PHONY: help demo test lint build build-release bench-import bench-synth bench-collect contact-sheet clean-lake setup-python test-data
+.PHONY: help demo test lint build build-release bench-import bench-synth bench-collect bench-sql contact-sheet clean-lake setup-python setup-chromium test-data report-check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -22,8 +22,14 @@ demo: build ## Run the pipeline as far as it exists on the sample data in ./lake
 	$(DEBUG_BIN) --lake $(LAKE) sql "SELECT platform, count(*) AS posts, sum(likes + comments + shares + coalesce(saves, 0)) AS interactions, sum(impressions) AS impressions FROM raw.posts GROUP BY platform ORDER BY platform"
 	@echo "== A/B tests as imported"
 	$(DEBUG_BIN) --lake $(LAKE) sql "SELECT test_id, variant, impressions, conversion_rate, click_through_rate FROM raw.ab_tests ORDER BY test_id, variant"
+	@echo "== A/B tests recomputed (two-proportion z-test)"
+	$(DEBUG_BIN) --lake $(LAKE) sql "SELECT test_id, variant, round(p_value, 4) AS p_value, round(ci_low, 4) AS ci_low, round(ci_high, 4) AS ci_high, winner, recorded_significance, significance_disagrees FROM ab_results ORDER BY test_id, variant"
+	@echo "== validating the lake (sql/checks/; results in quality.check_results)"
+	$(DEBUG_BIN) --lake $(LAKE) validate
+	@echo "== the quality report"
+	$(DEBUG_BIN) --lake $(LAKE) report quality
 
-test: setup-python test-data lint ## Run every test (the README's test command)
+test: setup-python setup-chromium test-data lint ## Run every test (the README's test command)
 	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server RUST_BACKTRACE=0 $(CARGO) test
 
 lint: ## cargo fmt --check and clippy with warnings as errors
@@ -43,6 +49,16 @@ $(VENV)/.installed: Makefile
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet 'moto[server]' pyarrow
 	touch $@
+
+# Debian's chromium renders the HTML reports in the tests (headless). The
+# tests skip, loudly, only where it cannot be installed.
+setup-chromium: ## Install Debian's chromium for the report tests, when missing
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "!!! chromium could not be installed (apt-get as root): the report rendering tests will be SKIPPED"
+
+report-check: setup-chromium ## Render the quality report in headless Chromium: no console error, charts drawn, screenshot kept
+	$(CARGO) test --test it quality::report -- --nocapture
 
 # Real images for the feature tests, from the registries named in the
 # images README: scikit-image's wheel (skimage/data) and Debian's
@@ -75,6 +91,10 @@ contact-sheet: build ## Write docs/contact-sheet.png: a grid of 36 synthetic des
 bench-collect: build-release setup-python ## Collect every platform from the local simulator, beside a Python asyncio (httpx) collector
 	$(PY) -m pip install --quiet httpx pillow
 	CREATIVEIQ=$(BIN) $(PY) tests/bench/collect_bench.py
+
+bench-sql: build-release setup-python ## Validation suite on 10,000,000 generated posts, beside DuckDB on the same Parquet
+	$(PY) -m pip install --quiet duckdb numpy scipy
+	CREATIVEIQ=$(BIN) $(PY) tests/bench/sql_bench.py
 
 clean-lake: ## Empty the local lake
 	find $(LAKE) -mindepth 1 ! -name README.md -delete

@@ -16,6 +16,7 @@ fn main() {
         ("SQL_CHECKS", "sql/checks", "sql"),
         ("SQL_REPORTS", "sql/reports", "sql"),
         ("SQL_JOBS", "sql/jobs", "sql"),
+        ("SQL_SETTINGS", "sql", "toml"),
     ] {
         let dir = root.join(dir);
         println!("cargo:rerun-if-changed={}", dir.display());

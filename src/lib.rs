@@ -10,6 +10,7 @@
 //! - [`ingest`]: the landing engine (rows or rejects) under import and collect;
 //! - [`import`]: exports a team already has (JSON, CSV);
 //! - [`query`]: DataFusion SQL over the lake's tables and views;
+//! - [`quality`]: the data-quality checks, their history and the quality report;
 //! - [`features`]: visual features of every image (FEATURES.md);
 //! - [`collect`]: the platform collectors (one engine, one adapter each);
 //! - [`sim`]: a local simulator of the platforms' APIs;
@@ -22,6 +23,7 @@ pub mod features;
 pub mod import;
 pub mod ingest;
 pub mod lake;
+pub mod quality;
 pub mod query;
 pub mod sim;
 pub mod synth;

@@ -1,5 +1,6 @@
 //! The `creativeiq` binary: parse the command line, run, map the outcome to
-//! an exit code (0 done, 1 done with rejected items, 2 failed).
+//! an exit code (0 done, 1 done with rejected items or failing checks, 2
+//! failed).
 
 mod cli;
 
@@ -28,7 +29,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(cli::run(cli)) {
         Ok(cli::Outcome::Done) => ExitCode::SUCCESS,
-        Ok(cli::Outcome::SomeRejected) => ExitCode::from(1),
+        Ok(cli::Outcome::SomeRejected | cli::Outcome::ChecksFailed) => ExitCode::from(1),
         Err(e) => {
             eprintln!("creativeiq: {e:#}");
             ExitCode::from(2)

@@ -7,10 +7,12 @@ mod analyze;
 mod collect;
 mod features;
 mod import;
+mod report;
 mod schema;
 mod sim;
 mod sql;
 mod synth;
+mod validate;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -37,12 +39,24 @@ pub struct Global {
     /// Print no progress bars.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+
+    /// Change a setting the SQL views read, e.g. --set balance_strategy=downsample (see sql/settings.toml).
+    #[arg(long = "set", global = true, value_name = "NAME=VALUE")]
+    pub settings: Vec<String>,
 }
 
 impl Global {
     /// Opens the lake the flags name.
     pub async fn open_lake(&self) -> Result<creativeiq::lake::Lake> {
         Ok(creativeiq::lake::Lake::open(&self.lake).await?)
+    }
+
+    /// The settings of `lake` with the `--set` flags applied.
+    pub async fn settings(
+        &self,
+        lake: &creativeiq::lake::Lake,
+    ) -> Result<creativeiq::query::Settings> {
+        Ok(creativeiq::query::Session::lake_settings(lake, &self.settings).await?)
     }
 }
 
@@ -54,6 +68,8 @@ pub enum Command {
     Features(features::Args),
     Analyze(analyze::Args),
     Sql(sql::Args),
+    Validate(validate::Args),
+    Report(report::Args),
     Schema(schema::Args),
     Sim(sim::Args),
     Synth(synth::Args),
@@ -65,6 +81,8 @@ pub enum Outcome {
     Done,
     /// It finished, and some items were rejected (and recorded).
     SomeRejected,
+    /// It finished, and a data-quality check of the severity asked for failed.
+    ChecksFailed,
 }
 
 /// Runs the command the line names.
@@ -76,6 +94,8 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Features(args) => features::run(global, args).await,
         Command::Analyze(args) => analyze::run(args),
         Command::Sql(args) => sql::run(global, args).await,
+        Command::Validate(args) => validate::run(global, args).await,
+        Command::Report(args) => report::run(global, args).await,
         Command::Schema(args) => schema::run(args),
         Command::Sim(args) => sim::run(args).await,
         Command::Synth(args) => synth::run(global, args),

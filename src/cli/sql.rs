@@ -18,7 +18,8 @@ pub struct Args {
 
 pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     let lake = global.open_lake().await?;
-    let session = Session::open(&lake).await?;
+    let settings = global.settings(&lake).await?;
+    let session = Session::open_with(&lake, &settings).await?;
     let frame = session.query(&args.query).await?;
     let batches = frame.collect().await.context("running the query")?;
     let mut out = std::io::stdout().lock();

@@ -25,7 +25,7 @@ pub use types::parse_type;
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
-pub(crate) use embedded::{SQL_JOBS, SQL_VIEWS};
+pub(crate) use embedded::{SQL_CHECKS, SQL_JOBS, SQL_REPORTS, SQL_SETTINGS, SQL_VIEWS};
 
 /// The SQL of a job in `sql/jobs/`, by file stem.
 pub(crate) fn job_sql(name: &str) -> &'static str {

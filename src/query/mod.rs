@@ -6,16 +6,28 @@
 //! file's stem (without a leading `NN_`). Writes nothing: [`Session::query`]
 //! refuses DDL, DML and `COPY`. To add a view, drop a `.sql` file holding one
 //! SELECT into `sql/views/`.
+//!
+//! Besides the lake's tables, every session has `meta.settings` (the one-row
+//! table of `sql/settings.toml`, which is how a view takes a parameter),
+//! `meta.allowed_values` (the `one_of` lists of the contracts, so SQL checks
+//! values against the contracts instead of repeating them) and the
+//! statistical functions of [`functions`].
 
+pub mod functions;
 mod output;
+mod settings;
 
 use std::sync::Arc;
 
+use arrow::array::StringArray;
+use arrow::datatypes::{DataType, Field, Schema};
+use arrow::record_batch::RecordBatch;
 use datafusion::catalog::MemorySchemaProvider;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
+use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
@@ -24,6 +36,7 @@ use crate::contract::{tables, Contract, SQL_VIEWS};
 use crate::lake::Lake;
 
 pub use output::{write_batches, OutputFormat};
+pub use settings::{SettingValue, Settings, SettingsError, LAKE_SETTINGS_FILE};
 
 /// A query failed.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +47,12 @@ pub enum QueryError {
         /// What kind of statement it was.
         kind: String,
     },
+    /// A setting is wrong.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// The lake's settings file could not be read.
+    #[error(transparent)]
+    Lake(#[from] crate::lake::LakeError),
     /// DataFusion refused or failed the query.
     #[error("{context}: {source}")]
     DataFusion {
@@ -58,15 +77,47 @@ pub struct Session {
 }
 
 impl Session {
-    /// Registers every contract table and every view of `sql/views/`.
+    /// Registers every contract table and every view of `sql/views/`, with
+    /// the default settings and the lake's own `settings.toml`.
     pub async fn open(lake: &Lake) -> Result<Session, QueryError> {
+        let settings = Session::lake_settings(lake, &[]).await?;
+        Session::open_with(lake, &settings).await
+    }
+
+    /// The settings of `lake`: the defaults, then the lake's `settings.toml`
+    /// when it has one, then `overrides` (`NAME=VALUE`, the `--set` flag).
+    pub async fn lake_settings(lake: &Lake, overrides: &[String]) -> Result<Settings, QueryError> {
+        let mut settings = Settings::defaults();
+        match lake.get(LAKE_SETTINGS_FILE).await {
+            Ok(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                settings.apply_toml(&text, &format!("{}{LAKE_SETTINGS_FILE}", lake.location()))?;
+            }
+            Err(crate::lake::LakeError::Store {
+                source: object_store::Error::NotFound { .. },
+                ..
+            }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        for assignment in overrides {
+            settings.set(assignment)?;
+        }
+        Ok(settings)
+    }
+
+    /// Like [`Session::open`], with the given settings.
+    pub async fn open_with(lake: &Lake, settings: &Settings) -> Result<Session, QueryError> {
         let config = SessionConfig::new()
             .with_information_schema(true)
             .with_default_catalog_and_schema("datafusion", "public");
         let ctx = SessionContext::new_with_config(config);
         let (url, store) = lake.store();
         ctx.register_object_store(&url, store);
+        for udf in functions::all() {
+            ctx.register_udf(udf);
+        }
         let session = Session { ctx };
+        session.register_meta(settings)?;
         for contract in tables() {
             session.register_table(lake, contract)?;
         }
@@ -76,8 +127,7 @@ impl Session {
         Ok(session)
     }
 
-    fn register_table(&self, lake: &Lake, contract: &Contract) -> Result<(), QueryError> {
-        let (schema_name, _) = contract.sql_name();
+    fn ensure_schema(&self, schema_name: &str) -> Result<(), QueryError> {
         let catalog = self
             .ctx
             .catalog("datafusion")
@@ -89,6 +139,55 @@ impl Session {
                     "registering schema {schema_name}"
                 )))?;
         }
+        Ok(())
+    }
+
+    /// Registers (or replaces) an in-memory table, e.g. `meta.settings`.
+    pub fn register_batch(&self, name: &str, batch: RecordBatch) -> Result<(), QueryError> {
+        if let Some((schema_name, _)) = name.split_once('.') {
+            self.ensure_schema(schema_name)?;
+        }
+        let table = MemTable::try_new(batch.schema(), vec![vec![batch]])
+            .map_err(QueryError::datafusion(format!("table {name}")))?;
+        let _ = self.ctx.deregister_table(name);
+        self.ctx
+            .register_table(name, Arc::new(table))
+            .map_err(QueryError::datafusion(format!("registering {name}")))?;
+        Ok(())
+    }
+
+    fn register_meta(&self, settings: &Settings) -> Result<(), QueryError> {
+        self.register_batch("meta.settings", settings.to_batch())?;
+        let (mut names, mut columns, mut values) = (Vec::new(), Vec::new(), Vec::new());
+        for contract in tables() {
+            for column in &contract.columns {
+                for value in column.one_of.iter().flatten() {
+                    names.push(contract.name.clone());
+                    columns.push(column.name.clone());
+                    values.push(value.clone());
+                }
+            }
+        }
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("table_name", DataType::Utf8, false),
+            Field::new("column_name", DataType::Utf8, false),
+            Field::new("value", DataType::Utf8, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from(names)),
+                Arc::new(StringArray::from(columns)),
+                Arc::new(StringArray::from(values)),
+            ],
+        )
+        .expect("three columns of equal length");
+        self.register_batch("meta.allowed_values", batch)
+    }
+
+    fn register_table(&self, lake: &Lake, contract: &Contract) -> Result<(), QueryError> {
+        let (schema_name, _) = contract.sql_name();
+        self.ensure_schema(schema_name)?;
         let url = lake.table_url(contract);
         let table_url = ListingTableUrl::parse(&url).map_err(QueryError::datafusion(format!(
             "table {} at {url}",
@@ -119,14 +218,50 @@ impl Session {
 
     async fn register_view(&self, stem: &str, sql: &str) -> Result<(), QueryError> {
         let name = view_name(stem);
-        let statement = format!("CREATE OR REPLACE VIEW {name} AS\n{sql}");
         self.ctx
-            .sql(&statement)
+            .sql(&view_statement(stem, sql))
             .await
             .map_err(QueryError::datafusion(format!(
                 "view {name} (sql/views/{stem}.sql)"
             )))?;
         Ok(())
+    }
+
+    /// Computes `view` once and keeps it in memory for the rest of the
+    /// session: queries that read it (directly, or through the views
+    /// registered after it, which are registered again) no longer recompute
+    /// it. For a batch of queries over one expensive view, such as the
+    /// checks of a validation run over `posts_checked`.
+    pub async fn materialize(&self, view: &str) -> Result<usize, QueryError> {
+        let context = || format!("materializing view {view}");
+        let frame = self
+            .ctx
+            .table(view)
+            .await
+            .map_err(QueryError::datafusion(context()))?;
+        let cached = frame
+            .cache()
+            .await
+            .map_err(QueryError::datafusion(context()))?;
+        let rows = cached
+            .clone()
+            .count()
+            .await
+            .map_err(QueryError::datafusion(context()))?;
+        let _ = self.ctx.deregister_table(view);
+        self.ctx
+            .register_table(view, cached.into_view())
+            .map_err(QueryError::datafusion(context()))?;
+        let position = SQL_VIEWS
+            .iter()
+            .position(|(stem, _)| view_name(stem) == view);
+        for (stem, sql) in SQL_VIEWS
+            .iter()
+            .skip(position.map_or(SQL_VIEWS.len(), |p| p + 1))
+        {
+            self.register_view(stem, sql).await?;
+        }
+        Ok(rows)
     }
 
     /// Plans a read-only query.
@@ -160,8 +295,68 @@ impl Session {
     }
 }
 
+/// The statement that registers a view of `sql/views/`.
+fn view_statement(stem: &str, sql: &str) -> String {
+    format!("CREATE OR REPLACE VIEW {} AS\n{sql}", view_name(stem))
+}
+
+/// The SQL another engine (DuckDB, Spark) runs to get what a session has
+/// besides the lake's tables: `meta.settings`, `meta.allowed_values` and the
+/// views, in registration order, as (file name, statements). The statistical
+/// functions of [`functions`] must be provided by that engine.
+pub fn portable_sql(settings: &Settings) -> Vec<(String, String)> {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let values: Vec<String> = settings
+        .values()
+        .map(|(name, value)| match value {
+            SettingValue::Text(s) => format!("{} AS {name}", quote(s)),
+            SettingValue::Float(v) => format!("CAST({v:?} AS DOUBLE) AS {name}"),
+            SettingValue::Int(v) => format!("CAST({v} AS BIGINT) AS {name}"),
+            SettingValue::Bool(v) => format!("{v} AS {name}"),
+        })
+        .collect();
+    let allowed: Vec<String> = tables()
+        .iter()
+        .flat_map(|contract| {
+            contract.columns.iter().flat_map(move |column| {
+                column.one_of.iter().flatten().map(move |value| {
+                    format!(
+                        "({}, {}, {})",
+                        quote(&contract.name),
+                        quote(&column.name),
+                        quote(value)
+                    )
+                })
+            })
+        })
+        .collect();
+    let meta = format!(
+        "CREATE SCHEMA IF NOT EXISTS meta;\nCREATE OR REPLACE TABLE meta.settings AS SELECT {};\nCREATE OR REPLACE TABLE meta.allowed_values AS SELECT * FROM (VALUES\n  {}\n) AS v(table_name, column_name, value);\n",
+        values.join(", "),
+        allowed.join(",\n  ")
+    );
+    let mut files = vec![("00_meta.sql".to_string(), meta)];
+    for (stem, sql) in SQL_VIEWS {
+        files.push((
+            format!("{stem}.sql"),
+            format!("{};\n", view_statement(stem, sql.trim_end())),
+        ));
+    }
+    files
+}
+
+/// The statements another engine runs for [`Session::materialize`]: the
+/// view computed once into a table, and read from it from then on (an
+/// engine that binds views by name at query time, as DuckDB does, needs
+/// nothing else).
+pub fn portable_materialize_sql(view: &str) -> String {
+    format!(
+        "CREATE OR REPLACE TEMP TABLE {view}_materialized AS SELECT * FROM {view};\nCREATE OR REPLACE VIEW {view} AS SELECT * FROM {view}_materialized;\n"
+    )
+}
+
 /// `10_posts` names the view `posts`: the number only orders registration.
-fn view_name(stem: &str) -> &str {
+pub fn view_name(stem: &str) -> &str {
     match stem.split_once('_') {
         Some((number, rest)) if number.chars().all(|c| c.is_ascii_digit()) => rest,
         _ => stem,

@@ -6,6 +6,7 @@ mod common;
 mod features;
 mod import;
 mod lake;
+mod quality;
 mod query;
 mod s3;
 mod synth;

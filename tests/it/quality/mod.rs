@@ -1,0 +1,6 @@
+//! The quality stage: views, checks, `validate` and `report quality`.
+
+mod checks;
+mod report;
+mod views;
+mod world;
