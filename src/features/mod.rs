@@ -30,6 +30,7 @@
 //! `raw/images` and the blobs, and writes `features/design`.
 
 mod batch;
+mod budget;
 mod canny;
 mod components;
 mod context;
@@ -45,7 +46,9 @@ mod record;
 mod resize;
 mod typography;
 
-pub use self::batch::{FeatureError, FeatureJob, FeatureReport};
+pub use self::batch::{
+    peak_rss_bytes, FeatureError, FeatureJob, FeatureReport, DEFAULT_MEMORY_BUDGET,
+};
 pub use self::context::{native_ratios, platform_aspect_fit};
 pub use self::decode::{decode, Canonical, DecodeError, DecodeLimits};
 pub use self::palette::PaletteColor;
@@ -64,7 +67,25 @@ const CANNY_HIGH: i32 = 200;
 /// thread count (images of 2 megapixels and more split the statistics pass
 /// over rayon's pool, summing the parts in a fixed order). Never panics.
 pub fn extract(img: &Canonical) -> DesignFeatures {
-    let stats = pixels::global_stats(img);
+    extract_with(img, Threads::Pool)
+}
+
+/// Whether one image's work may spread over rayon's pool.
+///
+/// The batch job runs one image per pool thread and passes [`Threads::One`]:
+/// a thread that waits for its own split work steals other jobs, which
+/// would start decoding more images than there are threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Threads {
+    /// On the calling thread only.
+    One,
+    /// Large images split over the pool.
+    Pool,
+}
+
+/// [`extract`] with the choice of [`Threads`].
+pub(crate) fn extract_with(img: &Canonical, threads: Threads) -> DesignFeatures {
+    let stats = pixels::global_stats(img, threads);
     let small = resize::working_image(img);
     let grey = grey::Grey::new(&small);
     let grad = canny::sobel(&grey.g8, small.w, small.h);

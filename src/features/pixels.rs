@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use super::decode::{Canonical, Pixels};
 use super::lab::{lab_block, lab_from_xyz_exact, xyz8_exact, LabSums, Tables};
+use super::Threads;
 
 /// Rows per work unit. Fixed, so the summation order (and therefore every
 /// bit of the result) is the same whether or not the chunks run in parallel.
@@ -102,21 +103,22 @@ pub(super) struct GlobalStats {
     pub hue_hist: [u64; HUE_BINS],
 }
 
-/// Runs the single statistics pass over `img`.
-pub(super) fn global_stats(img: &Canonical) -> GlobalStats {
+/// Runs the single statistics pass over `img`; with [`Threads::Pool`] a
+/// large image is split over rayon's pool.
+pub(super) fn global_stats(img: &Canonical, threads: Threads) -> GlobalStats {
     let sums = match img.storage() {
         Pixels::Grey8(p) => grey_sums(p),
-        _ => chunked_sums(img),
+        _ => chunked_sums(img, threads),
     };
     finish(&sums)
 }
 
-fn chunked_sums(img: &Canonical) -> Sums {
+fn chunked_sums(img: &Canonical, threads: Threads) -> Sums {
     let h = img.height() as usize;
     let w = img.width() as usize;
     let chunks: Vec<usize> = (0..h).step_by(ROWS_PER_CHUNK).collect();
     let run = |&y0: &usize| chunk_sums(img, y0, (y0 + ROWS_PER_CHUNK).min(h));
-    let parts: Vec<Sums> = if w * h >= PARALLEL_MIN_PIXELS {
+    let parts: Vec<Sums> = if threads == Threads::Pool && w * h >= PARALLEL_MIN_PIXELS {
         chunks.par_iter().map(run).collect()
     } else {
         chunks.iter().map(run).collect()
@@ -559,8 +561,8 @@ mod tests {
             h,
             Pixels::RgbF32(bytes.iter().map(|&v| f32::from(v)).collect()),
         );
-        let a = global_stats(&rgb8);
-        let b = global_stats(&float);
+        let a = global_stats(&rgb8, Threads::Pool);
+        let b = global_stats(&float, Threads::Pool);
         assert_close(as_array(&a), want, 1e-4);
         assert_close(as_array(&b), want, 1e-4);
         assert_eq!(a.grey_entropy, b.grey_entropy);
@@ -572,8 +574,14 @@ mod tests {
         let (w, h) = (64u32, 40u32);
         let grey = noise((w * h) as usize, 7);
         let rgb: Vec<u8> = grey.iter().flat_map(|&v| [v; 3]).collect();
-        let a = global_stats(&Canonical::from_pixels(w, h, Pixels::Grey8(grey)));
-        let b = global_stats(&Canonical::from_pixels(w, h, Pixels::Rgb8(rgb)));
+        let a = global_stats(
+            &Canonical::from_pixels(w, h, Pixels::Grey8(grey)),
+            Threads::Pool,
+        );
+        let b = global_stats(
+            &Canonical::from_pixels(w, h, Pixels::Rgb8(rgb)),
+            Threads::Pool,
+        );
         assert_close(as_array(&a), as_array(&b), 1e-4);
         assert_eq!(a.grey_entropy, b.grey_entropy);
     }
@@ -587,8 +595,9 @@ mod tests {
             .num_threads(1)
             .build()
             .expect("pool");
-        let serial = one.install(|| global_stats(&img));
-        assert_eq!(serial, global_stats(&img));
+        let serial = one.install(|| global_stats(&img, Threads::Pool));
+        assert_eq!(serial, global_stats(&img, Threads::Pool));
+        assert_eq!(serial, global_stats(&img, Threads::One));
     }
 
     /// Thread CPU time in ns (Linux), so other load does not count.
@@ -627,7 +636,7 @@ mod tests {
             let start = std::time::Instant::now();
             let cpu0 = thread_cpu_ns();
             for _ in 0..runs {
-                std::hint::black_box(global_stats(&img));
+                std::hint::black_box(global_stats(&img, Threads::One));
             }
             let cpu = thread_cpu_ns()
                 .zip(cpu0)

@@ -2,7 +2,7 @@
 //! implementations, layout and typography against ground truth, and the
 //! batch job over the lake.
 
-// mod batch;
+mod batch;
 mod canonical;
 mod decode_errors;
 mod design;
