@@ -55,7 +55,7 @@ pub use self::palette::PaletteColor;
 pub use self::record::{DesignFeatures, FEATURE_NAMES};
 
 /// Version of the extraction rules; stored with every feature row.
-pub const EXTRACTOR_VERSION: &str = "1";
+pub const EXTRACTOR_VERSION: &str = "2";
 
 /// Canny hysteresis thresholds of FEATURES.md.
 const CANNY_LOW: i32 = 100;

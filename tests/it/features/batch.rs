@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use creativeiq::features::FeatureJob;
+use creativeiq::features::{FeatureJob, EXTRACTOR_VERSION};
 use creativeiq::ingest::images::ImageLog;
 use creativeiq::lake::Lake;
 
@@ -149,7 +149,7 @@ fn a_second_run_does_nothing_and_a_new_version_recomputes() {
     assert_eq!(
         count(
             lake,
-            "SELECT count(*) AS n FROM features.design WHERE version = '1' AND error IS NULL AND width > 0 AND palette IS NOT NULL"
+            &format!("SELECT count(*) AS n FROM features.design WHERE version = '{EXTRACTOR_VERSION}' AND error IS NULL AND width > 0 AND palette IS NOT NULL")
         ),
         12
     );
@@ -189,9 +189,9 @@ fn a_second_run_does_nothing_and_a_new_version_recomputes() {
     assert_eq!(printed_counts(&third), (1, 1, 0, 1), "{}", stdout(&third));
 
     // A new extractor version recomputes every image, beside the old rows.
-    let v2 = run_job(lake, FeatureJob::default().with_version("2-test"));
+    let v2 = run_job(lake, FeatureJob::default().with_version("next-test"));
     assert_eq!((v2.pending, v2.extracted, v2.failed), (13, 13, 0));
-    let again = run_job(lake, FeatureJob::default().with_version("2-test"));
+    let again = run_job(lake, FeatureJob::default().with_version("next-test"));
     assert_eq!(again.pending, 0);
     let versions = query(
         lake,
@@ -203,8 +203,8 @@ fn a_second_run_does_nothing_and_a_new_version_recomputes() {
     assert_eq!(
         count(
             lake,
-            "SELECT count(*) AS n FROM features.design a JOIN features.design b ON a.image_sha256 = b.image_sha256 \
-             WHERE a.version = '1' AND b.version = '2-test' AND a.brightness = b.brightness AND a.text_coverage = b.text_coverage"
+            &format!("SELECT count(*) AS n FROM features.design a JOIN features.design b ON a.image_sha256 = b.image_sha256 \
+             WHERE a.version = '{EXTRACTOR_VERSION}' AND b.version = 'next-test' AND a.brightness = b.brightness AND a.text_coverage = b.text_coverage")
         ),
         13
     );

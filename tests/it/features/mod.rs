@@ -4,6 +4,7 @@
 
 mod batch;
 mod canonical;
+mod canvas;
 mod decode_errors;
 mod design;
 mod reference;
