@@ -7,7 +7,7 @@ LAKE ?= lake
 BIN := target/release/creativeiq
 DEBUG_BIN := target/debug/creativeiq
 
-.PHONY: help demo test lint build build-release bench-import clean-lake setup-python test-data
+.PHONY: help demo test lint build build-release bench-import bench-features bench-data clean-lake setup-python test-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -65,6 +65,26 @@ $(DATA)/images/.fetched: | setup-python
 
 bench-import: build-release setup-python ## Import 1,000,000 NDJSON posts, beside pyarrow
 	CREATIVEIQ=$(BIN) $(PY) tests/bench/import_bench.py
+
+# Real images for the feature benchmark, from Debian packages (not
+# installed, only unpacked): photos and designs, and PNG illustrations.
+BENCH_DATA := $(DATA)/bench
+
+bench-data: $(BENCH_DATA)/.unpacked ## Fetch the benchmark images (mate-backgrounds, openclipart-png)
+
+$(BENCH_DATA)/.unpacked:
+	mkdir -p $(BENCH_DATA)/download
+	cd $(BENCH_DATA)/download && (apt-get download mate-backgrounds openclipart-png 2>/dev/null || (apt-get update -qq && apt-get download mate-backgrounds openclipart-png))
+	for d in $(BENCH_DATA)/download/*.deb; do dpkg -x $$d $(BENCH_DATA)/unpacked; done
+	touch $@
+
+$(VENV)/.bench-peer: $(VENV)/.installed
+	$(PY) -m pip install --quiet numpy pillow scikit-image opencv-python-headless
+	touch $@
+
+bench-features: build-release bench-data $(VENV)/.bench-peer ## Feature extraction on real images, beside NumPy/scikit-image/OpenCV
+	$(CARGO) build --release --example features_bench
+	CREATIVEIQ=$(BIN) FEATURES_BENCH=target/release/examples/features_bench $(PY) tests/bench/features_bench.py
 
 clean-lake: ## Empty the local lake
 	find $(LAKE) -mindepth 1 ! -name README.md -delete

@@ -85,17 +85,33 @@ pub(crate) enum Threads {
 
 /// [`extract`] with the choice of [`Threads`].
 pub(crate) fn extract_with(img: &Canonical, threads: Threads) -> DesignFeatures {
+    extract_timed(img, threads, &mut |_| {})
+}
+
+/// The extraction, calling `lap` with each stage's name as it ends (for
+/// [`profile_stages`]).
+fn extract_timed(
+    img: &Canonical,
+    threads: Threads,
+    lap: &mut dyn FnMut(&'static str),
+) -> DesignFeatures {
     let stats = pixels::global_stats(img, threads);
+    lap("pixel statistics");
     let small = resize::working_image(img);
+    lap("resize to 512");
     let grey = grey::Grey::new(&small);
     let grad = canny::sobel(&grey.g8, small.w, small.h);
     let edges = canny::canny(&grad, CANNY_LOW, CANNY_HIGH);
+    lap("grey, sobel, canny");
     let swatches = palette::palette(&small);
+    lap("palette");
     let layout = layout::layout(&small, &grey, &grad, &edges);
+    lap("layout");
     let text = typography::typography(&small, &grey);
+    lap("typography");
     let palette_contrast = harmony::palette_contrast(&swatches);
     let edge_count = edges.iter().filter(|&&e| e).count();
-    DesignFeatures {
+    let features = DesignFeatures {
         width: img.width(),
         height: img.height(),
         aspect_ratio: f64::from(img.width()) / f64::from(img.height()),
@@ -127,11 +143,47 @@ pub(crate) fn extract_with(img: &Canonical, threads: Threads) -> DesignFeatures 
         text_contrast: text.text_contrast,
         text_hierarchy: text.text_hierarchy,
         readability: text.readability,
-    }
+    };
+    lap("harmony, record");
+    features
 }
 
 /// Decodes `bytes` under `limits` and extracts its features: the whole
 /// stage for one stored image.
 pub fn analyze_bytes(bytes: &[u8], limits: &DecodeLimits) -> Result<DesignFeatures, DecodeError> {
     decode(bytes, limits).map(|img| extract(&img))
+}
+
+/// [`analyze_bytes`] on the calling thread alone, as the batch job runs
+/// each image (for benchmarks that run many images side by side).
+pub fn analyze_bytes_on_this_thread(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+) -> Result<DesignFeatures, DecodeError> {
+    decode(bytes, limits).map(|img| extract_with(&img, Threads::One))
+}
+
+/// Where the time of one image's extraction goes, stage by stage.
+#[derive(Clone, Debug, Default)]
+pub struct StageProfile {
+    /// The image's size.
+    pub megapixels: f64,
+    /// Seconds per stage, in order, starting with decoding.
+    pub seconds: Vec<(&'static str, f64)>,
+}
+
+/// Decodes and extracts `bytes` on the calling thread, timing each stage.
+pub fn profile_stages(bytes: &[u8], limits: &DecodeLimits) -> Result<StageProfile, DecodeError> {
+    let mut last = std::time::Instant::now();
+    let img = decode(bytes, limits)?;
+    let mut profile = StageProfile {
+        megapixels: f64::from(img.width()) * f64::from(img.height()) / 1e6,
+        seconds: vec![("decode", last.elapsed().as_secs_f64())],
+    };
+    last = std::time::Instant::now();
+    extract_timed(&img, Threads::One, &mut |stage| {
+        profile.seconds.push((stage, last.elapsed().as_secs_f64()));
+        last = std::time::Instant::now();
+    });
+    Ok(profile)
 }
