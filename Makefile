@@ -7,7 +7,7 @@ LAKE ?= lake
 BIN := target/release/creativeiq
 DEBUG_BIN := target/debug/creativeiq
 
-.PHONY: help demo test lint build build-release bench-import bench-synth bench-collect bench-sql contact-sheet clean-lake setup-python setup-chromium test-data report-check
+.PHONY: help demo test lint build build-release bench-import bench-synth bench-collect bench-sql bench-features bench-data contact-sheet clean-lake setup-python setup-chromium test-data report-check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -95,6 +95,26 @@ bench-collect: build-release setup-python ## Collect every platform from the loc
 bench-sql: build-release setup-python ## Validation suite on 10,000,000 generated posts, beside DuckDB on the same Parquet
 	$(PY) -m pip install --quiet duckdb numpy scipy
 	CREATIVEIQ=$(BIN) $(PY) tests/bench/sql_bench.py
+
+# Real images for the feature benchmark, from Debian packages (not
+# installed, only unpacked): photos and designs, and PNG illustrations.
+BENCH_DATA := $(DATA)/bench
+
+bench-data: $(BENCH_DATA)/.unpacked ## Fetch the benchmark images (mate-backgrounds, openclipart-png)
+
+$(BENCH_DATA)/.unpacked:
+	mkdir -p $(BENCH_DATA)/download
+	cd $(BENCH_DATA)/download && (apt-get download mate-backgrounds openclipart-png 2>/dev/null || (apt-get update -qq && apt-get download mate-backgrounds openclipart-png))
+	for d in $(BENCH_DATA)/download/*.deb; do dpkg -x $$d $(BENCH_DATA)/unpacked; done
+	touch $@
+
+$(VENV)/.bench-peer: $(VENV)/.installed
+	$(PY) -m pip install --quiet numpy pillow scikit-image opencv-python-headless
+	touch $@
+
+bench-features: build-release bench-data $(VENV)/.bench-peer ## Feature extraction on real images, beside NumPy/scikit-image/OpenCV
+	$(CARGO) build --release --example features_bench
+	CREATIVEIQ=$(BIN) FEATURES_BENCH=target/release/examples/features_bench $(PY) tests/bench/features_bench.py
 
 clean-lake: ## Empty the local lake
 	find $(LAKE) -mindepth 1 ! -name README.md -delete

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 
-use creativeiq::features::{FeatureJob, EXTRACTOR_VERSION};
+use creativeiq::features::{FeatureJob, DEFAULT_MEMORY_BUDGET};
 
 use super::{Global, Outcome};
 
@@ -25,6 +25,10 @@ pub struct Args {
     /// Recompute images that already have features for this version.
     #[arg(long)]
     force: bool,
+    /// Most memory, in MiB, that decoded images may hold at once over all
+    /// threads (threads: RAYON_NUM_THREADS, default one per core).
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MEMORY_BUDGET >> 20)]
+    memory_budget: u64,
 }
 
 pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
@@ -42,17 +46,24 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     let job = FeatureJob::default()
         .with_range(since, until)
         .with_force(args.force)
+        .with_memory_budget(args.memory_budget << 20)
         .with_progress(!global.quiet);
     let r = job.run(&lake).await?;
+    let mib = |b: u64| b as f64 / f64::from(1 << 20);
     println!(
-        "features v{EXTRACTOR_VERSION}: {} pending, {} extracted, {} with an error, {} files, {:.1} MP in {:.1} s ({:.1} images/s)",
+        "features v{}: {} pending, {} extracted, {} with an error, {} files; {:.1} MP in {:.2} s: {:.1} images/s, {:.1} MP/s; peak memory {:.0} MiB ({:.0} MiB decoded pixels in {} images at most)",
+        r.version,
         r.pending,
         r.extracted,
         r.failed,
         r.files,
         r.megapixels,
         r.seconds,
-        r.pending as f64 / r.seconds.max(1e-9)
+        r.images_per_second(),
+        r.megapixels / r.seconds.max(1e-9),
+        mib(r.peak_rss_bytes.unwrap_or(0)),
+        mib(r.max_decoded_bytes),
+        r.max_images_in_flight,
     );
     if r.failed > 0 {
         println!("images with an error: creativeiq sql \"SELECT image_sha256, error FROM features.design WHERE error IS NOT NULL\"");

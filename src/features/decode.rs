@@ -5,7 +5,7 @@ use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use image::error::{ImageError, LimitErrorKind};
-use image::{DynamicImage, ImageDecoder, ImageReader};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
 /// Resource limits applied before and during decoding.
 ///
@@ -200,9 +200,15 @@ impl Canonical {
 }
 
 /// `c * a + 255 * (1 - a)` with `a = alpha / 255`, evaluated in f64 as the
-/// definition says, then stored as f32.
+/// definition says, then stored as f32. Opaque and fully transparent
+/// pixels (most of a cut-out illustration) are exact without it.
 #[inline]
 pub(super) fn composite8(px: &[u8]) -> [f32; 3] {
+    match px[3] {
+        255 => return [px[0], px[1], px[2]].map(f32::from),
+        0 => return [255.0; 3],
+        _ => {}
+    }
     let a = f64::from(px[3]) / 255.0;
     let k = 255.0 * (1.0 - a);
     [0, 1, 2].map(|c| (f64::from(px[c]) * a + k) as f32)
@@ -213,6 +219,41 @@ pub(super) fn composite8(px: &[u8]) -> [f32; 3] {
 /// The header is parsed and its dimensions checked before any pixel buffer
 /// is allocated; every failure is a [`DecodeError`], never a panic.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Canonical, DecodeError> {
+    decode_with(bytes, limits, |_| ()).map(|(img, ())| img)
+}
+
+/// What the header says, before any pixel buffer exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Header {
+    pub width: u32,
+    pub height: u32,
+    /// Bytes per pixel of the buffer the codec will fill.
+    pub decoded_bpp: u8,
+}
+
+impl Header {
+    /// Most bytes that decoding and canonicalising this image hold at once:
+    /// the codec's buffer, plus the canonical copy where the layout cannot
+    /// be reused in place (grey+alpha, 16-bit, float).
+    pub(super) fn peak_bytes(&self) -> u64 {
+        let pixels = u64::from(self.width) * u64::from(self.height);
+        let canonical_copy = match self.decoded_bpp {
+            1 | 3 | 4 => 0,
+            2 => 4,
+            _ => 12,
+        };
+        pixels * (u64::from(self.decoded_bpp) + canonical_copy)
+    }
+}
+
+/// [`decode`], calling `before_pixels` with the checked header before the
+/// pixel buffer is allocated; its result (a memory reservation, say) is
+/// handed back beside the image so it lives as long as the caller wants.
+pub(super) fn decode_with<G>(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+    before_pixels: impl FnOnce(&Header) -> G,
+) -> Result<(Canonical, G), DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
@@ -224,11 +265,17 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Canonical, DecodeEr
     }
     // The codecs are third-party code fed untrusted bytes; a panic inside one
     // must not take down a batch job, so it becomes an ordinary error.
-    catch_unwind(AssertUnwindSafe(|| decode_checked(bytes, limits)))
-        .unwrap_or_else(|_| Err(DecodeError::Corrupt("the decoder panicked".into())))
+    catch_unwind(AssertUnwindSafe(|| {
+        decode_checked(bytes, limits, before_pixels)
+    }))
+    .unwrap_or_else(|_| Err(DecodeError::Corrupt("the decoder panicked".into())))
 }
 
-fn decode_checked(bytes: &[u8], limits: &DecodeLimits) -> Result<Canonical, DecodeError> {
+fn decode_checked<G>(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+    before_pixels: impl FnOnce(&Header) -> G,
+) -> Result<(Canonical, G), DecodeError> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
@@ -243,8 +290,70 @@ fn decode_checked(bytes: &[u8], limits: &DecodeLimits) -> Result<Canonical, Deco
     let decoder = reader.into_decoder().map_err(map_image_error)?;
     let (width, height) = decoder.dimensions();
     check_dimensions(width, height, limits)?;
+    let header = Header {
+        width,
+        height,
+        decoded_bpp: decoder.color_type().bytes_per_pixel(),
+    };
+    let reservation = before_pixels(&header);
     let image = DynamicImage::from_decoder(decoder).map_err(map_image_error)?;
-    Ok(canonicalize(image))
+    // The JPEG decoder fills a short file with grey instead of failing;
+    // features of half an image would be silently wrong.
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+        return Err(DecodeError::Truncated);
+    }
+    Ok((canonicalize(image), reservation))
+}
+
+/// Whether a JPEG reaches its end-of-image marker: walks the marker
+/// segments and skips each scan's entropy-coded data, so bytes appended
+/// after the marker (phones store motion-photo videos there) do not count
+/// and a file cut anywhere before it does.
+fn jpeg_is_complete(b: &[u8]) -> bool {
+    let segment_end = |i: usize| -> Option<usize> {
+        let len = usize::from(u16::from_be_bytes([*b.get(i + 2)?, *b.get(i + 3)?]));
+        Some(i + 2 + len)
+    };
+    let mut i = 2; // after SOI
+    while i + 1 < b.len() {
+        if b[i] != 0xFF {
+            i += 1;
+            continue;
+        }
+        match b[i + 1] {
+            0xD9 => return true,
+            0xFF => i += 1,
+            0x01 | 0xD0..=0xD7 => i += 2,
+            0xDA => {
+                let Some(mut j) = segment_end(i) else {
+                    return false;
+                };
+                // Entropy-coded data ends at the first marker that is not a
+                // stuffed byte (FF 00) or a restart marker.
+                loop {
+                    match b
+                        .get(j..)
+                        .and_then(|rest| rest.iter().position(|&v| v == 0xFF))
+                    {
+                        None => return false,
+                        Some(k) => j += k,
+                    }
+                    match b.get(j + 1) {
+                        None => return false,
+                        Some(0x00 | 0xD0..=0xD7) => j += 2,
+                        Some(0xFF) => j += 1,
+                        Some(_) => break,
+                    }
+                }
+                i = j;
+            }
+            _ => match segment_end(i) {
+                Some(end) => i = end,
+                None => return false,
+            },
+        }
+    }
+    false
 }
 
 /// A backstop for the codecs' own allocations; the real gate is
@@ -289,11 +398,12 @@ fn map_image_error(e: ImageError) -> DecodeError {
             format: u.to_string(),
         },
         other => {
-            let msg = other.to_string();
+            let msg = other.to_string().trim().to_string();
             // Codecs report a short read in their own words rather than as an
             // io error, so the message is the only portable signal.
             let lower = msg.to_ascii_lowercase();
-            if lower.contains("eof") || lower.contains("end of file") || lower.contains("truncat") {
+            let short = ["eof", "end of file", "truncat", "not enough bytes"];
+            if short.iter().any(|s| lower.contains(s)) {
                 DecodeError::Truncated
             } else {
                 DecodeError::Corrupt(msg)

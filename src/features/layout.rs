@@ -89,7 +89,9 @@ impl WeightMap {
     /// Edges attract the eye, and so do regions that differ from the
     /// dominant colour, more so when saturated. Saturation scales the colour
     /// term from 1/2 (grey) to 1 (pure hue) so that a dark shape on a light
-    /// page still weighs something.
+    /// page still weighs something. The colour contrast counts as its
+    /// square (contrast energy): a faint gradient or vignette spread over
+    /// the whole background must not outweigh one strong object.
     fn new(img: &SmallImage, grad: &Gradients) -> Self {
         let (w, h) = (img.w, img.h);
         let med = median_colour(img);
@@ -105,7 +107,8 @@ impl WeightMap {
                         .sqrt();
                 let (max, min) = (p[0].max(p[1]).max(p[2]), p[0].min(p[1]).min(p[2]));
                 let s = if max > 0.0 { (max - min) / max } else { 0.0 };
-                let v = grad.l1(y * w + x) as f32 / MAX_L1 + (0.5 + 0.5 * s) * d * inv_norm;
+                let contrast = d * inv_norm;
+                let v = grad.l1(y * w + x) as f32 / MAX_L1 + (0.5 + 0.5 * s) * contrast * contrast;
                 weight.push(v);
                 cols[x] += f64::from(v);
                 row_sum += f64::from(v);

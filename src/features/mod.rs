@@ -30,6 +30,7 @@
 //! `raw/images` and the blobs, and writes `features/design`.
 
 mod batch;
+mod budget;
 mod canny;
 mod components;
 mod context;
@@ -45,14 +46,16 @@ mod record;
 mod resize;
 mod typography;
 
-pub use self::batch::{FeatureError, FeatureJob, FeatureReport};
+pub use self::batch::{
+    peak_rss_bytes, FeatureError, FeatureJob, FeatureReport, DEFAULT_MEMORY_BUDGET,
+};
 pub use self::context::{native_ratios, platform_aspect_fit};
 pub use self::decode::{decode, Canonical, DecodeError, DecodeLimits};
 pub use self::palette::PaletteColor;
 pub use self::record::{DesignFeatures, FEATURE_NAMES};
 
 /// Version of the extraction rules; stored with every feature row.
-pub const EXTRACTOR_VERSION: &str = "1";
+pub const EXTRACTOR_VERSION: &str = "2";
 
 /// Canny hysteresis thresholds of FEATURES.md.
 const CANNY_LOW: i32 = 100;
@@ -64,17 +67,51 @@ const CANNY_HIGH: i32 = 200;
 /// thread count (images of 2 megapixels and more split the statistics pass
 /// over rayon's pool, summing the parts in a fixed order). Never panics.
 pub fn extract(img: &Canonical) -> DesignFeatures {
-    let stats = pixels::global_stats(img);
+    extract_with(img, Threads::Pool)
+}
+
+/// Whether one image's work may spread over rayon's pool.
+///
+/// The batch job runs one image per pool thread and passes [`Threads::One`]:
+/// a thread that waits for its own split work steals other jobs, which
+/// would start decoding more images than there are threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Threads {
+    /// On the calling thread only.
+    One,
+    /// Large images split over the pool.
+    Pool,
+}
+
+/// [`extract`] with the choice of [`Threads`].
+pub(crate) fn extract_with(img: &Canonical, threads: Threads) -> DesignFeatures {
+    extract_timed(img, threads, &mut |_| {})
+}
+
+/// The extraction, calling `lap` with each stage's name as it ends (for
+/// [`profile_stages`]).
+fn extract_timed(
+    img: &Canonical,
+    threads: Threads,
+    lap: &mut dyn FnMut(&'static str),
+) -> DesignFeatures {
+    let stats = pixels::global_stats(img, threads);
+    lap("pixel statistics");
     let small = resize::working_image(img);
+    lap("resize to 512");
     let grey = grey::Grey::new(&small);
     let grad = canny::sobel(&grey.g8, small.w, small.h);
     let edges = canny::canny(&grad, CANNY_LOW, CANNY_HIGH);
+    lap("grey, sobel, canny");
     let swatches = palette::palette(&small);
+    lap("palette");
     let layout = layout::layout(&small, &grey, &grad, &edges);
+    lap("layout");
     let text = typography::typography(&small, &grey);
+    lap("typography");
     let palette_contrast = harmony::palette_contrast(&swatches);
     let edge_count = edges.iter().filter(|&&e| e).count();
-    DesignFeatures {
+    let features = DesignFeatures {
         width: img.width(),
         height: img.height(),
         aspect_ratio: f64::from(img.width()) / f64::from(img.height()),
@@ -106,11 +143,47 @@ pub fn extract(img: &Canonical) -> DesignFeatures {
         text_contrast: text.text_contrast,
         text_hierarchy: text.text_hierarchy,
         readability: text.readability,
-    }
+    };
+    lap("harmony, record");
+    features
 }
 
 /// Decodes `bytes` under `limits` and extracts its features: the whole
 /// stage for one stored image.
 pub fn analyze_bytes(bytes: &[u8], limits: &DecodeLimits) -> Result<DesignFeatures, DecodeError> {
     decode(bytes, limits).map(|img| extract(&img))
+}
+
+/// [`analyze_bytes`] on the calling thread alone, as the batch job runs
+/// each image (for benchmarks that run many images side by side).
+pub fn analyze_bytes_on_this_thread(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+) -> Result<DesignFeatures, DecodeError> {
+    decode(bytes, limits).map(|img| extract_with(&img, Threads::One))
+}
+
+/// Where the time of one image's extraction goes, stage by stage.
+#[derive(Clone, Debug, Default)]
+pub struct StageProfile {
+    /// The image's size.
+    pub megapixels: f64,
+    /// Seconds per stage, in order, starting with decoding.
+    pub seconds: Vec<(&'static str, f64)>,
+}
+
+/// Decodes and extracts `bytes` on the calling thread, timing each stage.
+pub fn profile_stages(bytes: &[u8], limits: &DecodeLimits) -> Result<StageProfile, DecodeError> {
+    let mut last = std::time::Instant::now();
+    let img = decode(bytes, limits)?;
+    let mut profile = StageProfile {
+        megapixels: f64::from(img.width()) * f64::from(img.height()) / 1e6,
+        seconds: vec![("decode", last.elapsed().as_secs_f64())],
+    };
+    last = std::time::Instant::now();
+    extract_timed(&img, Threads::One, &mut |stage| {
+        profile.seconds.push((stage, last.elapsed().as_secs_f64()));
+        last = std::time::Instant::now();
+    });
+    Ok(profile)
 }

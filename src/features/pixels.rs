@@ -9,8 +9,9 @@
 
 use rayon::prelude::*;
 
-use super::decode::{Canonical, Pixels};
+use super::decode::{composite8, Canonical, Pixels};
 use super::lab::{lab_block, lab_from_xyz_exact, xyz8_exact, LabSums, Tables};
+use super::Threads;
 
 /// Rows per work unit. Fixed, so the summation order (and therefore every
 /// bit of the result) is the same whether or not the chunks run in parallel.
@@ -102,21 +103,22 @@ pub(super) struct GlobalStats {
     pub hue_hist: [u64; HUE_BINS],
 }
 
-/// Runs the single statistics pass over `img`.
-pub(super) fn global_stats(img: &Canonical) -> GlobalStats {
+/// Runs the single statistics pass over `img`; with [`Threads::Pool`] a
+/// large image is split over rayon's pool.
+pub(super) fn global_stats(img: &Canonical, threads: Threads) -> GlobalStats {
     let sums = match img.storage() {
         Pixels::Grey8(p) => grey_sums(p),
-        _ => chunked_sums(img),
+        _ => chunked_sums(img, threads),
     };
     finish(&sums)
 }
 
-fn chunked_sums(img: &Canonical) -> Sums {
+fn chunked_sums(img: &Canonical, threads: Threads) -> Sums {
     let h = img.height() as usize;
     let w = img.width() as usize;
     let chunks: Vec<usize> = (0..h).step_by(ROWS_PER_CHUNK).collect();
     let run = |&y0: &usize| chunk_sums(img, y0, (y0 + ROWS_PER_CHUNK).min(h));
-    let parts: Vec<Sums> = if w * h >= PARALLEL_MIN_PIXELS {
+    let parts: Vec<Sums> = if threads == Threads::Pool && w * h >= PARALLEL_MIN_PIXELS {
         chunks.par_iter().map(run).collect()
     } else {
         chunks.iter().map(run).collect()
@@ -136,6 +138,11 @@ fn chunk_sums(img: &Canonical, y0: usize, y1: usize) -> Sums {
         Pixels::Rgb8(p) => {
             for y in y0..y1 {
                 rgb8_row(&p[3 * y * w..3 * (y + 1) * w], &mut sums, &mut scratch);
+            }
+        }
+        Pixels::Rgba8(p) => {
+            for y in y0..y1 {
+                rgba8_row(&p[4 * y * w..4 * (y + 1) * w], &mut sums, &mut scratch);
             }
         }
         _ => {
@@ -279,82 +286,126 @@ impl Sums {
     }
 }
 
-/// The hot loop for 8-bit RGB: integer moments, table-driven luma bin,
-/// saturation and normalised XYZ; Lab runs per block on the XYZ columns.
-fn rgb8_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
+/// Per-row accumulators, kept in registers: summing into [`Sums`] per
+/// pixel would round-trip memory (it aliases the histograms written
+/// alongside).
+#[derive(Default)]
+struct RowAcc {
+    /// Exact moments of the 8-bit pixels.
+    moments: Moments8,
+    /// Moments of the pixels with fractional values (composited, 16-bit).
+    m1: [f64; 3],
+    m2: [f64; 6],
+    sat: f64,
+    sat2: f64,
+}
+
+impl RowAcc {
+    fn add_to(&self, sums: &mut Sums, pixels: usize) {
+        sums.n += pixels as u64;
+        sums.sat += self.sat;
+        sums.sat2 += self.sat2;
+        self.moments.add_to(sums);
+        for (acc, v) in sums.m1.iter_mut().zip(self.m1) {
+            *acc += v;
+        }
+        for (acc, v) in sums.m2.iter_mut().zip(self.m2) {
+            *acc += v;
+        }
+    }
+}
+
+/// One 8-bit pixel at block position `i`: integer moments, table-driven
+/// luma bin, saturation, hue slot and normalised XYZ for the Lab block.
+#[inline(always)]
+fn pixel8(px: [u8; 3], i: usize, acc: &mut RowAcc, sums: &mut Sums, s: &mut Scratch) {
     let t = Tables::get();
     let l = luts();
-    let mut moments = Moments8::default();
-    // Register accumulators: summing into `sums` would round-trip memory
-    // on every pixel (it aliases the histograms written alongside).
-    let (mut sat_sum, mut sat_sq) = (0f64, 0f64);
+    let (r, g, b) = (usize::from(px[0]), usize::from(px[1]), usize::from(px[2]));
+    acc.moments.add(r as u64, g as u64, b as u64);
+    let lane = i % HIST_LANES;
+    sums.grey_hist[lane][usize::from(grey_bin8(l, r, g, b))] += 1;
+    let max = px[0].max(px[1]).max(px[2]);
+    let min = px[0].min(px[1]).min(px[2]);
+    let sat = f32::from(max - min) * l.inv[usize::from(max)];
+    acc.sat += f64::from(sat);
+    acc.sat2 += f64::from(sat * sat);
+    sums.add_hue(
+        lane,
+        px.map(f32::from),
+        f32::from(max),
+        sat,
+        l.inv[usize::from(max - min)],
+    );
+    s.tx[i] = t.xyz8[0][0][r] + t.xyz8[0][1][g] + t.xyz8[0][2][b];
+    s.ty[i] = t.xyz8[1][0][r] + t.xyz8[1][1][g] + t.xyz8[1][2][b];
+    s.tz[i] = t.xyz8[2][0][r] + t.xyz8[2][1][g] + t.xyz8[2][2][b];
+}
+
+/// One pixel with fractional values, in floating point.
+#[inline(always)]
+fn pixel_f(rgb: [f32; 3], i: usize, acc: &mut RowAcc, sums: &mut Sums, s: &mut Scratch) {
+    let [r, g, b] = rgb;
+    let (rd, gd, bd) = (f64::from(r), f64::from(g), f64::from(b));
+    add_moments(&mut acc.m1, &mut acc.m2, [rd, gd, bd]);
+    let lane = i % HIST_LANES;
+    sums.grey_hist[lane][usize::from(grey_bin(WR * rd + WG * gd + WB * bd))] += 1;
+    let max = r.max(g).max(b);
+    let min = r.min(g).min(b);
+    let sat = if max > 0.0 { (max - min) / max } else { 0.0 };
+    acc.sat += f64::from(sat);
+    acc.sat2 += f64::from(sat * sat);
+    let inv_d = if max > min { 1.0 / (max - min) } else { 0.0 };
+    sums.add_hue(lane, rgb, max, sat, inv_d);
+    let [x, y, z] = Tables::get().xyz_f32(rgb);
+    s.tx[i] = x;
+    s.ty[i] = y;
+    s.tz[i] = z;
+}
+
+/// The hot loop for 8-bit RGB; Lab runs per block on the XYZ columns.
+fn rgb8_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
+    let mut acc = RowAcc::default();
     for block in row.chunks(3 * BLOCK) {
         let n = block.len() / 3;
         for (i, px) in block.chunks_exact(3).enumerate() {
-            let (r, g, b) = (usize::from(px[0]), usize::from(px[1]), usize::from(px[2]));
-            moments.add(r as u64, g as u64, b as u64);
-            let lane = i % HIST_LANES;
-            sums.grey_hist[lane][usize::from(grey_bin8(l, r, g, b))] += 1;
-            let max = px[0].max(px[1]).max(px[2]);
-            let min = px[0].min(px[1]).min(px[2]);
-            let sat = f32::from(max - min) * l.inv[usize::from(max)];
-            let rgb = [px[0], px[1], px[2]].map(f32::from);
-            sat_sum += f64::from(sat);
-            sat_sq += f64::from(sat * sat);
-            sums.add_hue(
-                lane,
-                rgb,
-                f32::from(max),
-                sat,
-                l.inv[usize::from(max - min)],
-            );
-            s.tx[i] = t.xyz8[0][0][r] + t.xyz8[0][1][g] + t.xyz8[0][2][b];
-            s.ty[i] = t.xyz8[1][0][r] + t.xyz8[1][1][g] + t.xyz8[1][2][b];
-            s.tz[i] = t.xyz8[2][0][r] + t.xyz8[2][1][g] + t.xyz8[2][2][b];
+            pixel8([px[0], px[1], px[2]], i, &mut acc, sums, s);
         }
         sums.lab.add(&lab_block(&s.tx[..n], &s.ty[..n], &s.tz[..n]));
     }
-    sums.n += (row.len() / 3) as u64;
-    sums.sat += sat_sum;
-    sums.sat2 += sat_sq;
-    moments.add_to(sums);
+    acc.add_to(sums, row.len() / 3);
 }
 
-/// The general path for composited or 16-bit pixels, in floating point.
+/// 8-bit RGBA: opaque and fully transparent pixels (their composite over
+/// white is exact in 8 bits) take the integer path, the partly
+/// transparent rim of a cut-out the floating-point one.
+fn rgba8_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
+    let mut acc = RowAcc::default();
+    for block in row.chunks(4 * BLOCK) {
+        let n = block.len() / 4;
+        for (i, px) in block.chunks_exact(4).enumerate() {
+            match px[3] {
+                255 => pixel8([px[0], px[1], px[2]], i, &mut acc, sums, s),
+                0 => pixel8([255; 3], i, &mut acc, sums, s),
+                _ => pixel_f(composite8(px), i, &mut acc, sums, s),
+            }
+        }
+        sums.lab.add(&lab_block(&s.tx[..n], &s.ty[..n], &s.tz[..n]));
+    }
+    acc.add_to(sums, row.len() / 4);
+}
+
+/// The general path for 16-bit or float pixels.
 fn float_row(row: &[[f32; 3]], sums: &mut Sums, s: &mut Scratch) {
-    let t = Tables::get();
-    let (mut sat_sum, mut sat_sq) = (0f64, 0f64);
-    let (mut m1, mut m2) = ([0f64; 3], [0f64; 6]);
+    let mut acc = RowAcc::default();
     for block in row.chunks(BLOCK) {
-        for (i, &[r, g, b]) in block.iter().enumerate() {
-            let (rd, gd, bd) = (f64::from(r), f64::from(g), f64::from(b));
-            add_moments(&mut m1, &mut m2, [rd, gd, bd]);
-            let lane = i % HIST_LANES;
-            sums.grey_hist[lane][usize::from(grey_bin(WR * rd + WG * gd + WB * bd))] += 1;
-            let max = r.max(g).max(b);
-            let min = r.min(g).min(b);
-            let sat = if max > 0.0 { (max - min) / max } else { 0.0 };
-            sat_sum += f64::from(sat);
-            sat_sq += f64::from(sat * sat);
-            let inv_d = if max > min { 1.0 / (max - min) } else { 0.0 };
-            sums.add_hue(lane, [r, g, b], max, sat, inv_d);
-            let [x, y, z] = t.xyz_f32([r, g, b]);
-            s.tx[i] = x;
-            s.ty[i] = y;
-            s.tz[i] = z;
+        for (i, &rgb) in block.iter().enumerate() {
+            pixel_f(rgb, i, &mut acc, sums, s);
         }
         let n = block.len();
         sums.lab.add(&lab_block(&s.tx[..n], &s.ty[..n], &s.tz[..n]));
     }
-    sums.n += row.len() as u64;
-    sums.sat += sat_sum;
-    sums.sat2 += sat_sq;
-    for (acc, v) in sums.m1.iter_mut().zip(m1) {
-        *acc += v;
-    }
-    for (acc, v) in sums.m2.iter_mut().zip(m2) {
-        *acc += v;
-    }
+    acc.add_to(sums, row.len());
 }
 
 /// Raw first and second moments of one float pixel.
@@ -559,10 +610,36 @@ mod tests {
             h,
             Pixels::RgbF32(bytes.iter().map(|&v| f32::from(v)).collect()),
         );
-        let a = global_stats(&rgb8);
-        let b = global_stats(&float);
+        let a = global_stats(&rgb8, Threads::Pool);
+        let b = global_stats(&float, Threads::Pool);
         assert_close(as_array(&a), want, 1e-4);
         assert_close(as_array(&b), want, 1e-4);
+        assert_eq!(a.grey_entropy, b.grey_entropy);
+        assert_eq!(a.hue_hist, b.hue_hist);
+    }
+
+    #[test]
+    fn rgba8_path_matches_compositing_every_pixel() {
+        let (w, h) = (83u32, 41u32);
+        let mut bytes = noise((w * h * 4) as usize, 11);
+        // Mostly opaque or clear, as a cut-out illustration, with a rim.
+        for (i, px) in bytes.chunks_exact_mut(4).enumerate() {
+            px[3] = match i % 7 {
+                0..=2 => 255,
+                3 | 4 => 0,
+                _ => px[3],
+            };
+        }
+        let composited: Vec<f32> = bytes.chunks_exact(4).flat_map(composite8).collect();
+        let a = global_stats(
+            &Canonical::from_pixels(w, h, Pixels::Rgba8(bytes)),
+            Threads::One,
+        );
+        let b = global_stats(
+            &Canonical::from_pixels(w, h, Pixels::RgbF32(composited)),
+            Threads::One,
+        );
+        assert_close(as_array(&a), as_array(&b), 1e-5);
         assert_eq!(a.grey_entropy, b.grey_entropy);
         assert_eq!(a.hue_hist, b.hue_hist);
     }
@@ -572,8 +649,14 @@ mod tests {
         let (w, h) = (64u32, 40u32);
         let grey = noise((w * h) as usize, 7);
         let rgb: Vec<u8> = grey.iter().flat_map(|&v| [v; 3]).collect();
-        let a = global_stats(&Canonical::from_pixels(w, h, Pixels::Grey8(grey)));
-        let b = global_stats(&Canonical::from_pixels(w, h, Pixels::Rgb8(rgb)));
+        let a = global_stats(
+            &Canonical::from_pixels(w, h, Pixels::Grey8(grey)),
+            Threads::Pool,
+        );
+        let b = global_stats(
+            &Canonical::from_pixels(w, h, Pixels::Rgb8(rgb)),
+            Threads::Pool,
+        );
         assert_close(as_array(&a), as_array(&b), 1e-4);
         assert_eq!(a.grey_entropy, b.grey_entropy);
     }
@@ -587,8 +670,9 @@ mod tests {
             .num_threads(1)
             .build()
             .expect("pool");
-        let serial = one.install(|| global_stats(&img));
-        assert_eq!(serial, global_stats(&img));
+        let serial = one.install(|| global_stats(&img, Threads::Pool));
+        assert_eq!(serial, global_stats(&img, Threads::Pool));
+        assert_eq!(serial, global_stats(&img, Threads::One));
     }
 
     /// Thread CPU time in ns (Linux), so other load does not count.
@@ -627,7 +711,7 @@ mod tests {
             let start = std::time::Instant::now();
             let cpu0 = thread_cpu_ns();
             for _ in 0..runs {
-                std::hint::black_box(global_stats(&img));
+                std::hint::black_box(global_stats(&img, Threads::One));
             }
             let cpu = thread_cpu_ns()
                 .zip(cpu0)

@@ -29,6 +29,13 @@ const MAX_STROKE_RATIO: f64 = 2.5;
 const MIN_GLYPHS: usize = 3;
 const MAX_HEIGHT_CV: f64 = 0.5;
 const MIN_LINE_ASPECT: f64 = 1.2;
+/// A line's box may be at most this many median glyph heights tall, and its
+/// tallest glyph at most [`MAX_TALLEST`] of them: links tolerate some drift
+/// and lowercase ascenders and descenders (a lowercase line is about twice
+/// its x-height), but a chain that wanders down a texture (wood grain,
+/// foliage, highlights) or strings blobs of every size is not a line.
+const MAX_LINE_HEIGHT: f64 = 2.5;
+const MAX_TALLEST: f64 = 2.0;
 /// Two lines overlapping by more than this share of the smaller are one.
 const DUPLICATE_OVERLAP: f64 = 0.3;
 /// Ink percentile taken as the text colour: the stroke core rather than its
@@ -153,6 +160,12 @@ fn line_from(members: &[usize], glyphs: &[Glyph], pass: Pass) -> Option<Line> {
         .map(|&i| glyphs[i].bbox)
         .reduce(|a, b| a.union(&b))?;
     if (bbox.w() as f64) < MIN_LINE_ASPECT * bbox.h() as f64 {
+        return None;
+    }
+    let mut sorted = heights;
+    let median_h = quantile(&mut sorted, 0.5);
+    let tallest = sorted.last().copied().unwrap_or(0.0);
+    if bbox.h() as f64 > MAX_LINE_HEIGHT * median_h || tallest > MAX_TALLEST * median_h {
         return None;
     }
     Some(Line {
@@ -316,5 +329,28 @@ mod tests {
         let lines = group_lines(&[g(0), g(10), g(20), g(200)], pass);
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].bbox.x1, 28);
+    }
+
+    #[test]
+    fn a_chain_wandering_down_a_texture_is_not_a_line() {
+        // Each glyph links to the next (a 5 px drift on 12 px glyphs), but
+        // the chain spans four glyph heights.
+        let g = |k: usize| Glyph {
+            bbox: BBox {
+                x0: 10 * k,
+                y0: 10 + 5 * k,
+                x1: 10 * k + 8,
+                y1: 22 + 5 * k,
+            },
+            area: 40,
+            stroke: 2.0,
+        };
+        let pass = Pass {
+            scale: 0,
+            polarity: Polarity::Dark,
+        };
+        let glyphs: Vec<Glyph> = (0..8).map(g).collect();
+        assert!(group_lines(&glyphs, pass).is_empty());
+        assert_eq!(group_lines(&glyphs[..2], pass).len(), 0, "too few glyphs");
     }
 }

@@ -9,13 +9,13 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 
 /// A moto S3 server for one test; killed when dropped.
-struct Moto {
+pub struct Moto {
     child: Child,
     endpoint: String,
 }
 
 impl Moto {
-    fn start() -> Moto {
+    pub fn start() -> Moto {
         let server = moto_server();
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -43,7 +43,7 @@ impl Moto {
         moto
     }
 
-    fn create_bucket(&self, bucket: &str) {
+    pub fn create_bucket(&self, bucket: &str) {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let status = runtime.block_on(async {
             reqwest::Client::new()
@@ -57,7 +57,7 @@ impl Moto {
     }
 
     /// The binary, pointed at this server.
-    fn run(&self, lake: &str, args: &[&str]) -> std::process::Output {
+    pub fn run(&self, lake: &str, args: &[&str]) -> std::process::Output {
         bin()
             .env("AWS_ENDPOINT_URL", &self.endpoint)
             .env("AWS_ACCESS_KEY_ID", "testing")

@@ -71,6 +71,32 @@ fn truncated_png() {
     }
 }
 
+/// JPEG decoders fill a short file with grey instead of failing; the
+/// extractor must say it is truncated wherever the cut falls.
+#[test]
+fn truncated_jpeg() {
+    let dir = crate::common::real_images();
+    for name in ["rocket.jpg", "hubble_deep_field.jpg"] {
+        let jpeg = std::fs::read(dir.join(name)).expect("sample readable");
+        assert!(decode(&jpeg, &limits()).is_ok(), "{name} whole");
+        for cut in [
+            20,
+            jpeg.len() / 10,
+            jpeg.len() / 2,
+            jpeg.len() - 100,
+            jpeg.len() - 2,
+        ] {
+            let err = decode(&jpeg[..cut], &limits()).unwrap_err();
+            assert_eq!(err, DecodeError::Truncated, "{name} cut at {cut}: {err}");
+        }
+        // Bytes after the end marker (a phone's motion-photo video) are not
+        // a truncation.
+        let mut trailer = jpeg.clone();
+        trailer.extend((0..50_000u32).map(|i| (i % 251) as u8));
+        assert!(decode(&trailer, &limits()).is_ok(), "{name} with a trailer");
+    }
+}
+
 #[test]
 fn random_bytes() {
     let mut state = 0x1234_5678_9abc_def0u64;

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use creativeiq::features::{analyze_bytes, extract, Canonical, DecodeLimits, DesignFeatures};
 
+use super::canvas::{text_width, Canvas, TextBox};
+
 fn image_dir() -> PathBuf {
     crate::common::real_images()
 }
@@ -13,108 +15,27 @@ fn sample(name: &str) -> DesignFeatures {
     analyze_bytes(&bytes, &DecodeLimits::default()).expect("sample decodes")
 }
 
-/// A white RGB canvas with simple drawing helpers.
-struct Canvas {
-    w: usize,
-    h: usize,
-    rgb: Vec<u8>,
-}
-
-impl Canvas {
-    fn new(w: usize, h: usize) -> Self {
-        Self {
-            w,
-            h,
-            rgb: vec![255; w * h * 3],
-        }
-    }
-
-    fn fill_rect(&mut self, x0: usize, y0: usize, x1: usize, y1: usize, c: [u8; 3]) {
-        for y in y0..y1.min(self.h) {
-            for x in x0..x1.min(self.w) {
-                self.rgb[3 * (y * self.w + x)..3 * (y * self.w + x) + 3].copy_from_slice(&c);
-            }
-        }
-    }
-
-    fn disc(&mut self, cx: f64, cy: f64, r: f64, c: [u8; 3]) {
-        for y in 0..self.h {
-            for x in 0..self.w {
-                if (x as f64 + 0.5 - cx).hypot(y as f64 + 0.5 - cy) <= r {
-                    self.fill_rect(x, y, x + 1, y + 1, c);
-                }
-            }
-        }
-    }
-
-    /// Draws `text` in the 5x7 font at `scale`; returns its box (x0, y0, x1, y1).
-    fn text(&mut self, x: usize, y: usize, scale: usize, text: &str, c: [u8; 3]) -> [usize; 4] {
-        let mut cx = x;
-        for ch in text.chars() {
-            if let Some(rows) = glyph(ch) {
-                for (r, bits) in rows.iter().enumerate() {
-                    for col in 0..5 {
-                        if bits & (0x10 >> col) != 0 {
-                            let (px, py) = (cx + col * scale, y + r * scale);
-                            self.fill_rect(px, py, px + scale, py + scale, c);
-                        }
-                    }
-                }
-            }
-            cx += 6 * scale;
-        }
-        [x, y, cx - scale, y + 7 * scale]
-    }
-
-    fn features(self) -> DesignFeatures {
-        let img =
-            Canonical::from_rgb8(self.w as u32, self.h as u32, self.rgb).expect("valid canvas");
-        extract(&img)
-    }
-}
-
-/// Classic 5x7 capitals.
-fn glyph(c: char) -> Option<[u8; 7]> {
-    Some(match c {
-        'A' => [0x0E, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11],
-        'B' => [0x1E, 0x11, 0x11, 0x1E, 0x11, 0x11, 0x1E],
-        'C' => [0x0E, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0E],
-        'D' => [0x1E, 0x11, 0x11, 0x11, 0x11, 0x11, 0x1E],
-        'E' => [0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x1F],
-        'F' => [0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x10],
-        'G' => [0x0E, 0x11, 0x10, 0x17, 0x11, 0x11, 0x0F],
-        'H' => [0x11, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11],
-        'I' => [0x0E, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0E],
-        'K' => [0x11, 0x12, 0x14, 0x18, 0x14, 0x12, 0x11],
-        'L' => [0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1F],
-        'M' => [0x11, 0x1B, 0x15, 0x15, 0x11, 0x11, 0x11],
-        'N' => [0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11],
-        'O' => [0x0E, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E],
-        'P' => [0x1E, 0x11, 0x11, 0x1E, 0x10, 0x10, 0x10],
-        'R' => [0x1E, 0x11, 0x11, 0x1E, 0x14, 0x12, 0x11],
-        'S' => [0x0F, 0x10, 0x10, 0x0E, 0x01, 0x01, 0x1E],
-        'T' => [0x1F, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04],
-        'U' => [0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E],
-        'W' => [0x11, 0x11, 0x11, 0x15, 0x15, 0x15, 0x0A],
-        'X' => [0x11, 0x11, 0x0A, 0x04, 0x0A, 0x11, 0x11],
-        'Y' => [0x11, 0x11, 0x11, 0x0A, 0x04, 0x04, 0x04],
-        _ => return None,
-    })
-}
-
+/// FEATURES.md check: pages of text score far above photographs without
+/// lettering.
 #[test]
 fn text_pages_cover_far_more_than_photos() {
-    let page = sample("page.png").text_coverage;
-    let text = sample("text.png").text_coverage;
+    let page = sample("page.png");
+    let text = sample("text.png");
     let chelsea = sample("chelsea.png").text_coverage;
     let coffee = sample("coffee.png").text_coverage;
     let photos = chelsea.max(coffee);
-    for (name, v) in [("page", page), ("text", text)] {
+    for (name, f) in [("page", &page), ("text", &text)] {
+        let v = f.text_coverage;
         assert!(
-            v > 0.1 && v > 4.0 * photos,
+            v > 0.1 && v > 4.0 * photos && v - photos > 0.1,
             "{name} {v} vs photos {chelsea} {coffee}"
         );
     }
+    assert!(page.text_lines >= 5, "page.png lines: {}", page.text_lines);
+}
+
+fn area(b: &TextBox) -> f64 {
+    (b[2] - b[0]) * (b[3] - b[1])
 }
 
 #[test]
@@ -122,14 +43,13 @@ fn drawn_text_boxes_are_recovered() {
     let mut c = Canvas::new(800, 500);
     let ink = [20, 20, 30];
     let boxes = [
-        c.text(60, 40, 8, "BIG SALE", [200, 30, 40]),
-        c.text(60, 170, 4, "FRESH PRODUCE EVERY DAY", ink),
-        c.text(60, 240, 4, "SHOP NOW AT OUR STORE", ink),
-        c.text(60, 310, 4, "WORLD WIDE SHIPPING", ink),
+        c.text(60.0, 40.0, 8.0, "BIG SALE", [200, 30, 40]),
+        c.text(60.0, 170.0, 4.0, "FRESH PRODUCE EVERY DAY", ink),
+        c.text(60.0, 240.0, 4.0, "SHOP NOW AT OUR STORE", ink),
+        c.text(60.0, 310.0, 4.0, "WORLD WIDE SHIPPING", ink),
     ];
     c.disc(650.0, 400.0, 60.0, [40, 160, 90]);
-    let expected: usize = boxes.iter().map(|b| (b[2] - b[0]) * (b[3] - b[1])).sum();
-    let expected = expected as f64 / (800.0 * 500.0);
+    let expected = boxes.iter().map(area).sum::<f64>() / (800.0 * 500.0);
     let f = c.features();
     assert_eq!(f.text_lines, 4, "{f:?}");
     assert!(
@@ -140,6 +60,234 @@ fn drawn_text_boxes_are_recovered() {
     assert!(f.text_contrast > 7.0, "{}", f.text_contrast);
     assert!((f.text_hierarchy - 2.0).abs() < 0.3, "{}", f.text_hierarchy);
     assert!(f.readability > 60.0, "{}", f.readability);
+}
+
+/// SplitMix64, so every design is reproducible from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn colour(&mut self, lo: u8, hi: u8) -> [u8; 3] {
+        [0; 3].map(|_| (u64::from(lo) + self.next() % (u64::from(hi - lo) + 1)) as u8)
+    }
+}
+
+const WORDS: &[&str] = &[
+    "SALE",
+    "NEW",
+    "SUMMER",
+    "COLLECTION",
+    "FREE",
+    "SHIPPING",
+    "SHOP",
+    "NOW",
+    "BEST",
+    "PRICE",
+    "LIMITED",
+    "OFFER",
+    "JOIN",
+    "US",
+    "TODAY",
+    "FRESH",
+    "DESIGN",
+    "STUDIO",
+    "50",
+    "OFF",
+    "WEEKEND",
+    "EVENT",
+    "LEARN",
+    "MORE",
+    "2024",
+    "LAUNCH",
+    "COFFEE",
+    "BREW",
+    "DAILY",
+    "TRAVEL",
+    "GUIDE",
+    "WORKSHOP",
+    "TICKETS",
+    "LIVE",
+    "MUSIC",
+    "HIRING",
+    "APPLY",
+    "QUIZ",
+    "JAZZ",
+    "ZERO",
+];
+
+/// Photographs to put behind and beside text, as social designs do.
+fn photos() -> Vec<image::RgbImage> {
+    [
+        "chelsea.png",
+        "coffee.png",
+        "astronaut.png",
+        "rocket.jpg",
+        "motorcycle_left.png",
+    ]
+    .iter()
+    .map(|n| {
+        image::open(image_dir().join(n))
+            .expect("sample decodes")
+            .to_rgb8()
+    })
+    .collect()
+}
+
+/// WCAG-style relative brightness on 0..255 (enough to choose ink).
+fn light(c: [f32; 3]) -> bool {
+    0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2] > 128.0
+}
+
+/// One social-media design drawn from `seed`: a background (flat, dark,
+/// gradient, full photo, or photo beside a flat panel), some shapes, and
+/// up to six lines of text (a headline and body lines at any size, on the
+/// background or on a banner). Returns it with its true text coverage.
+fn design(seed: u64, photos: &[image::RgbImage]) -> (Canvas, f64) {
+    let mut rng = Rng(seed);
+    let (w, h) = [(512, 512), (512, 268), (410, 512), (512, 384), (384, 512)][rng.below(5)];
+    let (wf, hf) = (w as f64, h as f64);
+    let mut c = match rng.below(5) {
+        0 => Canvas::filled(w, h, rng.colour(190, 255)),
+        1 => Canvas::filled(w, h, rng.colour(0, 70)),
+        2 => {
+            let (top, bottom) = (rng.colour(0, 255), rng.colour(0, 255));
+            Canvas::gradient(w, h, top, bottom)
+        }
+        3 => {
+            let mut c = Canvas::new(w, h);
+            c.photo(0, 0, w, h, &photos[rng.below(photos.len())]);
+            c
+        }
+        _ => {
+            let mut c = Canvas::filled(w, h, rng.colour(0, 255));
+            let photo = &photos[rng.below(photos.len())];
+            if rng.unit() < 0.5 {
+                c.photo(w / 2, 0, w, h, photo);
+            } else {
+                c.photo(0, h / 2, w, h, photo);
+            }
+            c
+        }
+    };
+    for _ in 0..rng.below(3) {
+        let colour = rng.colour(0, 255);
+        let (x, y) = (rng.range(0.0, wf), rng.range(0.0, hf));
+        let r = rng.range(0.05, 0.2) * wf;
+        if rng.unit() < 0.5 {
+            c.disc(x, y, r, colour);
+        } else {
+            c.fill_rect(
+                x as usize,
+                y as usize,
+                (x + r) as usize,
+                (y + r / 2.0) as usize,
+                colour,
+            );
+        }
+    }
+    let lines = if rng.unit() < 0.15 {
+        0
+    } else {
+        1 + rng.below(6)
+    };
+    let headline = rng.unit() < 0.7;
+    let head_cell = rng.range(3.0, 7.5);
+    let body_cell = rng.range(1.3, 3.0);
+    let x = rng.range(0.04, 0.15) * wf;
+    let mut y = rng.range(0.04, 0.3) * hf;
+    let banner = rng.unit() < 0.5;
+    let mut boxes: Vec<TextBox> = Vec::new();
+    for i in 0..lines {
+        let cell = if i == 0 && headline {
+            head_cell
+        } else {
+            body_cell
+        };
+        let room = wf - x - 0.04 * wf;
+        let mut line = WORDS[rng.below(WORDS.len())].to_string();
+        for _ in 0..6 {
+            let word = WORDS[rng.below(WORDS.len())];
+            let longer = format!("{line} {word}");
+            if text_width(&longer, cell) > room || rng.unit() < 0.15 {
+                break;
+            }
+            line = longer;
+        }
+        if text_width(&line, cell) > room || y + 7.0 * cell > hf - 0.03 * hf {
+            break;
+        }
+        let planned = [x, y, x + text_width(&line, cell), y + 7.0 * cell];
+        if banner {
+            let pad = 1.5 * cell;
+            let colour = rng.colour(0, 255);
+            c.fill_rect(
+                (planned[0] - pad).max(0.0) as usize,
+                (planned[1] - pad).max(0.0) as usize,
+                (planned[2] + pad) as usize,
+                (planned[3] + pad) as usize,
+                colour,
+            );
+        }
+        let ink = if light(c.mean(planned)) {
+            rng.colour(0, 70)
+        } else {
+            rng.colour(200, 255)
+        };
+        boxes.push(c.text(x, y, cell, &line, ink));
+        y += 7.0 * cell * rng.range(1.5, 2.4);
+    }
+    let truth = boxes.iter().map(area).sum::<f64>() / (wf * hf);
+    (c, truth)
+}
+
+fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+    cov / (va * vb).sqrt()
+}
+
+/// The typography acceptance test: over 60 drawn designs with known text
+/// boxes, detected coverage follows the drawn coverage.
+#[test]
+fn text_coverage_of_drawn_designs_follows_the_truth() {
+    let photos = photos();
+    let (mut truth, mut found) = (Vec::new(), Vec::new());
+    let mut table = String::new();
+    for seed in 0..60u64 {
+        let (canvas, t) = design(seed, &photos);
+        let f = canvas.features();
+        table.push_str(&format!(
+            "seed {seed:>2} {}x{}: drawn {t:.3} found {:.3} ({} lines)\n",
+            canvas.w, canvas.h, f.text_coverage, f.text_lines
+        ));
+        truth.push(t);
+        found.push(f.text_coverage);
+    }
+    let with_text = truth.iter().filter(|&&t| t > 0.0).count();
+    assert!(
+        (40..60).contains(&with_text),
+        "{with_text} designs with text\n{table}"
+    );
+    let r = pearson(&truth, &found);
+    assert!(r > 0.8, "correlation {r:.3} over 60 designs\n{table}");
 }
 
 #[test]
@@ -153,23 +301,56 @@ fn blank_canvas_has_no_text() {
     assert_eq!(f.edge_density, 0.0);
 }
 
+/// Makes a blank canvas of a size.
+type Background = fn(usize, usize) -> Canvas;
+
+/// FEATURES.md check: the same focal object scores higher on
+/// `rule_of_thirds` on any of the four thirds points than in any of the
+/// four corners, on several formats and backgrounds.
 #[test]
 fn object_on_thirds_point_beats_object_in_corner() {
-    let (w, h) = (600usize, 400usize);
-    let mut on_thirds = Canvas::new(w, h);
-    on_thirds.disc(w as f64 / 3.0, h as f64 / 3.0, 40.0, [220, 40, 30]);
-    let mut in_corner = Canvas::new(w, h);
-    in_corner.disc(50.0, 50.0, 40.0, [220, 40, 30]);
-    let (a, b) = (on_thirds.features(), in_corner.features());
-    assert!(a.rule_of_thirds > 0.9, "{}", a.rule_of_thirds);
-    assert!(
-        a.rule_of_thirds > b.rule_of_thirds + 0.3,
-        "{} vs {}",
-        a.rule_of_thirds,
-        b.rule_of_thirds
-    );
-    assert!(a.balance_lr < 0.5 && b.balance_lr < 0.5);
-    assert_eq!(a.focal_points, 1);
+    let formats = [(600usize, 400usize), (400, 600), (500, 500), (1200, 628)];
+    for (w, h) in formats {
+        let (wf, hf) = (w as f64, h as f64);
+        let r = 0.08 * wf.min(hf);
+        let backgrounds: [(&str, Background); 2] = [
+            ("white", Canvas::new),
+            ("gradient", |w, h| {
+                Canvas::gradient(w, h, [235, 230, 220], [200, 210, 225])
+            }),
+        ];
+        for (background, make) in backgrounds {
+            let score = |cx: f64, cy: f64| {
+                let mut c = make(w, h);
+                c.disc(cx, cy, r, [220, 40, 30]);
+                c.features()
+            };
+            let thirds: Vec<DesignFeatures> = [(1.0, 1.0), (2.0, 1.0), (1.0, 2.0), (2.0, 2.0)]
+                .iter()
+                .map(|&(i, j)| score(i * wf / 3.0, j * hf / 3.0))
+                .collect();
+            let m = 1.5 * r;
+            let corners: Vec<f64> = [(m, m), (wf - m, m), (m, hf - m), (wf - m, hf - m)]
+                .iter()
+                .map(|&(x, y)| score(x, y).rule_of_thirds)
+                .collect();
+            let worst_thirds = thirds
+                .iter()
+                .map(|f| f.rule_of_thirds)
+                .fold(f64::INFINITY, f64::min);
+            let best_corner = corners.iter().copied().fold(0.0, f64::max);
+            let at = format!("{w}x{h} on {background}");
+            assert!(worst_thirds > 0.9, "{at}: thirds {worst_thirds}");
+            assert!(
+                worst_thirds > best_corner + 0.3,
+                "{at}: thirds {worst_thirds} vs corners {corners:?}"
+            );
+            for f in &thirds {
+                assert_eq!(f.focal_points, 1, "{at}");
+                assert!(f.balance_lr < 0.5 && f.balance_tb < 0.5, "{at}: {f:?}");
+            }
+        }
+    }
 }
 
 #[test]

@@ -2,8 +2,9 @@
 //! implementations, layout and typography against ground truth, and the
 //! batch job over the lake.
 
-// mod batch;
+mod batch;
 mod canonical;
+mod canvas;
 mod decode_errors;
 mod design;
 mod reference;
