@@ -42,6 +42,17 @@ impl Counts {
 /// The state of one walk.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Checkpoint {
+    /// Saved before the first batch is written: a walk with a checkpoint
+    /// that is not done may have left part of its next batch behind.
+    #[serde(default)]
+    pub started: bool,
+    /// Items per page and per batch the walk began with, kept on resume
+    /// so that a redone batch holds the same pages.
+    #[serde(default)]
+    pub page_size: usize,
+    /// See `page_size`.
+    #[serde(default)]
+    pub batch_items: usize,
     /// Pages walked and landed.
     pub pages: u64,
     /// Batches landed (each one a set of files named by its number).
