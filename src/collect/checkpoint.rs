@@ -19,7 +19,7 @@ pub struct Counts {
     /// Items rejected (in raw.rejects).
     pub rejected: u64,
     /// Items outside the window (APIs that cannot filter by date).
-    pub skipped: u64,
+    pub outside: u64,
     /// Items' images in the lake and decodable (fetched now or before).
     pub images: u64,
     /// Items' images refused (corrupt, truncated, not an image, not
@@ -33,7 +33,7 @@ impl Counts {
         self.served += other.served;
         self.landed += other.landed;
         self.rejected += other.rejected;
-        self.skipped += other.skipped;
+        self.outside += other.outside;
         self.images += other.images;
         self.images_rejected += other.images_rejected;
     }

@@ -322,7 +322,7 @@ impl<'a> Batch<'a> {
             }
             match adapter.published_at(&item) {
                 Some(t) if !ctx.window.contains(t) => {
-                    state.counts.skipped += 1;
+                    state.counts.outside += 1;
                     last_is_older = t < ctx.window.since;
                 }
                 _ => {

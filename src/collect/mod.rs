@@ -301,7 +301,7 @@ impl Collect {
                 total.served,
                 total.landed,
                 total.rejected,
-                total.skipped,
+                total.outside,
                 total.images,
                 total.images_rejected
             ));
