@@ -107,7 +107,7 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
             c.served,
             c.landed,
             c.rejected,
-            c.skipped,
+            c.outside,
             c.images,
             c.images_rejected,
             r.requests,
@@ -123,7 +123,7 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     writeln!(
         out,
         "{} served = {} landed + {} rejected + {} outside the window; images: {} decodable, {} refused (see raw.rejects)",
-        total.served, total.landed, total.rejected, total.skipped, total.images, total.images_rejected
+        total.served, total.landed, total.rejected, total.outside, total.images, total.images_rejected
     )?;
     if failed {
         anyhow::bail!("some accounts could not be collected (see above); run again to resume them");

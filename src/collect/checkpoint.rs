@@ -19,7 +19,7 @@ pub struct Counts {
     /// Items rejected (in raw.rejects).
     pub rejected: u64,
     /// Items outside the window (APIs that cannot filter by date).
-    pub skipped: u64,
+    pub outside: u64,
     /// Items' images in the lake and decodable (fetched now or before).
     pub images: u64,
     /// Items' images refused (corrupt, truncated, not an image, not
@@ -33,7 +33,7 @@ impl Counts {
         self.served += other.served;
         self.landed += other.landed;
         self.rejected += other.rejected;
-        self.skipped += other.skipped;
+        self.outside += other.outside;
         self.images += other.images;
         self.images_rejected += other.images_rejected;
     }
@@ -42,6 +42,17 @@ impl Counts {
 /// The state of one walk.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Checkpoint {
+    /// Saved before the first batch is written: a walk with a checkpoint
+    /// that is not done may have left part of its next batch behind.
+    #[serde(default)]
+    pub started: bool,
+    /// Items per page and per batch the walk began with, kept on resume
+    /// so that a redone batch holds the same pages.
+    #[serde(default)]
+    pub page_size: usize,
+    /// See `page_size`.
+    #[serde(default)]
+    pub batch_items: usize,
     /// Pages walked and landed.
     pub pages: u64,
     /// Batches landed (each one a set of files named by its number).

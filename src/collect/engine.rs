@@ -99,16 +99,32 @@ pub(super) async fn walk(
         ctx.now_micros,
     )
     .map_err(CollectError::Setup)?;
-    if state.audience.is_none() && state.pages == 0 {
+    if state.started {
+        // A run stopped inside this batch may have written some of its
+        // files; the API may answer the redo with other items (new posts
+        // shift the pages), so what it left goes first.
+        remove_batch(
+            &ctx.lake,
+            mapper.contract(),
+            platform.name(),
+            &key,
+            state.batches,
+        )
+        .await?;
+    } else {
         state.audience = adapter
             .audience(api, account)
             .await
             .map_err(fetch(account))?;
+        state.page_size = ctx
+            .page_size
+            .unwrap_or(usize::MAX)
+            .clamp(1, adapter.max_page_size());
+        state.batch_items = ctx.batch_items.max(1);
+        state.started = true;
+        state.save(&ctx.lake, &checkpoint_path).await?;
     }
-    let size = ctx
-        .page_size
-        .unwrap_or(usize::MAX)
-        .clamp(1, adapter.max_page_size());
+    let size = state.page_size.clamp(1, adapter.max_page_size());
     let input = format!("{platform} api: {account}");
     let mut batch = Batch::new(ctx, &mapper, &key, state.batches, &input, platform.name());
     loop {
@@ -141,7 +157,7 @@ pub(super) async fn walk(
         };
         state.done = state.next.is_none();
         on_page(&state.counts);
-        if state.done || batch.items >= ctx.batch_items {
+        if state.done || batch.items >= state.batch_items {
             batch.finish(&ctx.lake).await?;
             state.batches += 1;
             state.save(&ctx.lake, &checkpoint_path).await?;
@@ -162,6 +178,41 @@ fn fetch(account: &str) -> impl Fn(FetchError) -> CollectError + '_ {
         account: account.to_string(),
         source,
     }
+}
+
+/// The name every file of a batch starts with.
+fn batch_stem(key: &str, number: u64) -> String {
+    format!("collect-{key}-b{number:05}")
+}
+
+/// Deletes the files of an unfinished batch: its rows (under the
+/// platform's partition when the table has one) and its rejects.
+async fn remove_batch(
+    lake: &Lake,
+    table: &crate::contract::Contract,
+    platform: &str,
+    key: &str,
+    number: u64,
+) -> Result<(), CollectError> {
+    let stem = format!("{}-", batch_stem(key, number));
+    let rows = match table.partition_columns().next() {
+        Some(first) if first.name == "platform" => format!("{}/platform={platform}", table.path()),
+        _ => table.path(),
+    };
+    for prefix in [rows, format!("raw/rejects/source={platform}")] {
+        for object in lake.list(&prefix).await? {
+            let path = lake.relative(&object.location);
+            if path
+                .rsplit('/')
+                .next()
+                .is_some_and(|name| name.starts_with(&stem))
+            {
+                tracing::debug!(path, "removing a file of an unfinished batch");
+                lake.delete(&path).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The name of a walk: the same platform, account and window give the same
@@ -211,7 +262,7 @@ impl<'a> Batch<'a> {
         input: &str,
         source: &str,
     ) -> Batch<'a> {
-        let stem = format!("collect-{key}-b{number:05}");
+        let stem = batch_stem(key, number);
         Batch {
             mapper,
             posts: Landing::new(mapper.contract(), &stem),
@@ -271,7 +322,7 @@ impl<'a> Batch<'a> {
             }
             match adapter.published_at(&item) {
                 Some(t) if !ctx.window.contains(t) => {
-                    state.counts.skipped += 1;
+                    state.counts.outside += 1;
                     last_is_older = t < ctx.window.since;
                 }
                 _ => {

@@ -297,11 +297,11 @@ impl Collect {
             let mut total = Counts::default();
             live.iter().for_each(|c| total.add(c));
             bar.set_message(format!(
-                "{} served, {} landed, {} rejected, {} outside the window, {} images ({} refused)",
+                "{} served, {} landed, {} rejected, {} outside, {} images ({} refused)",
                 total.served,
                 total.landed,
                 total.rejected,
-                total.skipped,
+                total.outside,
                 total.images,
                 total.images_rejected
             ));

@@ -438,6 +438,76 @@ fn a_killed_collection_resumes_to_the_lake_a_clean_run_gives() {
 }
 
 #[test]
+fn a_batch_left_half_written_is_removed_before_it_is_redone() {
+    let dir = tempfile::tempdir().unwrap();
+    let faults = Faults {
+        slow_rate: 1.0,
+        slow_ms: 100,
+        ..Faults::default()
+    };
+    let server = SimServer::start(faults, dir.path());
+    let args = [
+        "--platform",
+        "dribbble",
+        "--since",
+        START,
+        "--until",
+        END,
+        "--page-size",
+        "2",
+        "--batch-items",
+        "2",
+    ];
+    let clean = lake_in(&dir, "clean");
+    let out = server.collect_command(&clean, &args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // Stop a run after its first batch, and leave behind a file of its
+    // second, as a run stopped while writing it would (in a partition the
+    // redo does not write, as when the API answers the redo with other
+    // posts).
+    let stopped = lake_in(&dir, "stopped");
+    let mut child = server
+        .collect_command(&stopped, &args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let state = std::path::Path::new(&stopped).join("state/collect/dribbble");
+    let started = Instant::now();
+    let checkpoint = loop {
+        let unfinished = files_under(&state).into_iter().find(|c| {
+            let text = std::fs::read_to_string(c).unwrap_or_default();
+            text.contains("\"batches\":1,") && text.contains("\"done\":false")
+        });
+        if let Some(c) = unfinished {
+            break c;
+        }
+        assert!(started.elapsed().as_secs() < 60 && child.try_wait().unwrap().is_none());
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let key = checkpoint.file_stem().unwrap().to_str().unwrap();
+    let posts = std::path::Path::new(&stopped).join("raw/posts/platform=dribbble");
+    let landed = parquet_files(&posts);
+    let stale = posts.join(format!("dt=2026-08-01/collect-{key}-b00001-0000.parquet"));
+    std::fs::create_dir_all(stale.parent().unwrap()).unwrap();
+    std::fs::copy(&landed[0], &stale).unwrap();
+
+    let out = server.collect_command(&stopped, &args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stale.exists(), "the stale file is removed");
+    let rows = |lake: &str| {
+        rows_of(
+            lake,
+            "SELECT post_id, dt, likes, image_sha256, source_record FROM raw.posts",
+        )
+    };
+    assert_eq!(rows(&stopped), rows(&clean));
+}
+
+#[test]
 fn tokens_never_reach_the_lake_or_the_logs() {
     let dir = tempfile::tempdir().unwrap();
     let faults = Faults {
