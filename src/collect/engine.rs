@@ -27,6 +27,10 @@ use crate::ingest::images::{store, ImageLimits, ImageLog, LandedImage};
 use crate::ingest::{map_object, Landing, Reject, RejectLog, RejectOrigin, RowMapper};
 use crate::lake::Lake;
 
+/// The `raw.rejects` source of a refused image download, shared by every
+/// platform's walks.
+const IMAGE_REJECT_SOURCE: &str = "collect-images";
+
 /// What a run shares between its walks.
 pub(super) struct RunContext {
     pub lake: Lake,
@@ -489,7 +493,6 @@ impl<'a> Batch<'a> {
             mut image_failures,
             now_micros,
             limits,
-            source,
             ..
         } = self;
         if !images.is_empty() || !image_failures.is_empty() {
@@ -504,7 +507,11 @@ impl<'a> Batch<'a> {
                 "collect-img-{:016x}",
                 xxhash_rust::xxh3::xxh3_64(urls.join("\n").as_bytes())
             );
-            let mut image_rejects = RejectLog::new(&source, &format!("{stem}-img"), now_micros);
+            // Several platforms can show one image and whichever walk fetches
+            // it first lands it; its reject goes under one source whatever
+            // the order, so a resumed run lands the same rows as a clean one.
+            let mut image_rejects =
+                RejectLog::new(IMAGE_REJECT_SOURCE, &format!("{stem}-img"), now_micros);
             let mut reject_image = |url: &str, reason: String| {
                 let origin = RejectOrigin {
                     input: url,
