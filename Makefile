@@ -12,20 +12,31 @@ DEBUG_BIN := target/debug/creativeiq
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-demo: build ## Run the pipeline as far as it exists on the sample data in ./lake
+SIM_POSTS ?= 60
+
+demo: build ## Run the pipeline as far as it exists: simulator, collect, features, validate, report, in ./lake
 	@echo "== importing the seed-format sample exports into $(LAKE)/"
 	-$(DEBUG_BIN) --lake $(LAKE) import tests/data/seed/instagram_posts.json --platform instagram
 	-$(DEBUG_BIN) --lake $(LAKE) import tests/data/seed/linkedin_posts.ndjson --platform linkedin
 	-$(DEBUG_BIN) --lake $(LAKE) import tests/data/seed/annotations.json tests/data/seed/ab_tests.json
 	-$(DEBUG_BIN) --lake $(LAKE) import tests/data/seed/facebook_page_posts.csv --mapping schemas/mappings/facebook_page_insights.toml
+	@echo "== collecting every platform from the simulator on 127.0.0.1 ($(SIM_POSTS) synthetic posts)"
+	@rm -f target/demo-sim.env; \
+	$(DEBUG_BIN) sim serve --port 0 --posts $(SIM_POSTS) --env-file target/demo-sim.env & sim=$$!; \
+	trap 'kill $$sim 2>/dev/null' EXIT; \
+	for i in $$(seq 100); do [ -s target/demo-sim.env ] && break; sleep 0.1; done; \
+	$(DEBUG_BIN) --lake $(LAKE) collect --all --env-file target/demo-sim.env --since 2026-09-01 --until 2026-11-01; \
+	status=$$?; [ $$status -le 1 ] || exit $$status
+	@echo "== extracting the visual features of every new image (FEATURES.md)"
+	-$(DEBUG_BIN) --lake $(LAKE) features
 	@echo "== engagement by platform"
-	$(DEBUG_BIN) --lake $(LAKE) sql "SELECT platform, count(*) AS posts, sum(likes + comments + shares + coalesce(saves, 0)) AS interactions, sum(impressions) AS impressions FROM raw.posts GROUP BY platform ORDER BY platform"
-	@echo "== A/B tests as imported"
-	$(DEBUG_BIN) --lake $(LAKE) sql "SELECT test_id, variant, impressions, conversion_rate, click_through_rate FROM raw.ab_tests ORDER BY test_id, variant"
+	$(DEBUG_BIN) --lake $(LAKE) sql "SELECT platform, count(*) AS posts, sum(interactions) AS interactions, round(avg(engagement_rate), 4) AS avg_engagement_rate FROM posts GROUP BY platform ORDER BY platform"
 	@echo "== A/B tests recomputed (two-proportion z-test)"
-	$(DEBUG_BIN) --lake $(LAKE) sql "SELECT test_id, variant, round(p_value, 4) AS p_value, round(ci_low, 4) AS ci_low, round(ci_high, 4) AS ci_high, winner, recorded_significance, significance_disagrees FROM ab_results ORDER BY test_id, variant"
+	$(DEBUG_BIN) --lake $(LAKE) sql "SELECT test_id, variant, round(p_value, 4) AS p_value, round(ci_low, 4) AS ci_low, round(ci_high, 4) AS ci_high, winner, recorded_significance, significance_disagrees FROM ab_results ORDER BY test_id, variant LIMIT 8"
+	@echo "== the designs' features, best-scoring posts first"
+	$(DEBUG_BIN) --lake $(LAKE) sql "SELECT t.platform, t.post_id, round(t.performance_score, 1) AS score, round(f.contrast_rms, 3) AS contrast, round(f.colorfulness, 1) AS colorfulness, round(f.text_coverage, 3) AS text_coverage, round(f.rule_of_thirds, 3) AS thirds FROM training_posts AS t JOIN features.design AS f ON f.image_sha256 = t.image_sha256 ORDER BY t.performance_score DESC LIMIT 8"
 	@echo "== validating the lake (sql/checks/; results in quality.check_results)"
-	$(DEBUG_BIN) --lake $(LAKE) validate
+	-$(DEBUG_BIN) --lake $(LAKE) validate
 	@echo "== the quality report"
 	$(DEBUG_BIN) --lake $(LAKE) report quality
 
