@@ -507,42 +507,55 @@ impl<'a> Batch<'a> {
                 "collect-img-{:016x}",
                 xxhash_rust::xxh3::xxh3_64(urls.join("\n").as_bytes())
             );
-            // Several platforms can show one image and whichever walk fetches
-            // it first lands it; its reject goes under one source whatever
-            // the order, so a resumed run lands the same rows as a clean one.
-            let mut image_rejects =
-                RejectLog::new(IMAGE_REJECT_SOURCE, &format!("{stem}-img"), now_micros);
-            let mut reject_image = |url: &str, reason: String| {
-                let origin = RejectOrigin {
-                    input: url,
-                    record: 0,
-                    payload: None,
-                    table: Some("raw.images"),
-                };
-                image_rejects.add(origin, &Reject::field("image", reason), url);
-            };
+            let mut refused: Vec<(&str, String)> = Vec::new();
             let mut log = ImageLog::new(&stem, limits);
             for (url, image) in &images {
                 if !image.probe.is_ok() {
-                    reject_image(
-                        url,
-                        format!(
-                            "image {}: {}",
-                            image.probe.status,
-                            image.probe.error.as_deref().unwrap_or_default()
-                        ),
+                    let reason = format!(
+                        "image {}: {}",
+                        image.probe.status,
+                        image.probe.error.as_deref().unwrap_or_default()
                     );
+                    refused.push((url, reason));
                 }
                 log.push(url, image, now_micros);
             }
-            for (url, reason) in image_failures {
-                reject_image(&url, reason);
+            refused.extend(image_failures.iter().map(|(u, r)| (u.as_str(), r.clone())));
+            for (url, reason) in refused {
+                land_image_reject(lake, url, &reason, now_micros).await?;
             }
-            image_rejects.finish(lake).await?;
             log.finish(lake).await?;
         }
         rejects.finish(lake).await?;
         posts.finish(lake).await?;
         Ok(())
     }
+}
+
+/// Lands the reject of one refused image in a file named by its URL.
+///
+/// Several platforms can show one image and whichever walk fetches it first
+/// lands it, so the reject goes under one source and one file whatever the
+/// order: a page redone after a kill rewrites that file instead of adding a
+/// second reject.
+async fn land_image_reject(
+    lake: &Lake,
+    url: &str,
+    reason: &str,
+    now_micros: i64,
+) -> Result<(), CollectError> {
+    let stem = format!(
+        "collect-img-{:016x}-rej",
+        xxhash_rust::xxh3::xxh3_64(url.as_bytes())
+    );
+    let mut rejects = RejectLog::new(IMAGE_REJECT_SOURCE, &stem, now_micros);
+    let origin = RejectOrigin {
+        input: url,
+        record: 0,
+        payload: None,
+        table: Some("raw.images"),
+    };
+    rejects.add(origin, &Reject::field("image", reason.to_string()), url);
+    rejects.finish(lake).await?;
+    Ok(())
 }
