@@ -7,7 +7,7 @@ LAKE ?= lake
 BIN := target/release/creativeiq
 DEBUG_BIN := target/debug/creativeiq
 
-.PHONY: help demo test lint build build-release bench-import clean-lake setup-python test-data
+.PHONY: help demo test lint build build-release bench-import bench-train clean-lake setup-python test-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -65,6 +65,11 @@ $(DATA)/images/.fetched: | setup-python
 
 bench-import: build-release setup-python ## Import 1,000,000 NDJSON posts, beside pyarrow
 	CREATIVEIQ=$(BIN) $(PY) tests/bench/import_bench.py
+
+bench-train: setup-python ## Boosted trees and a random forest on 100,000 x 30 rows, beside XGBoost and scikit-learn
+	nice $(CARGO) build --release --example train_bench
+	$(PY) -m pip install --quiet xgboost-cpu scikit-learn numpy
+	TRAIN_BENCH=target/release/examples/train_bench $(PY) tests/bench/train_bench.py
 
 clean-lake: ## Empty the local lake
 	find $(LAKE) -mindepth 1 ! -name README.md -delete

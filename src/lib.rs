@@ -12,7 +12,9 @@
 //! - [`query`]: DataFusion SQL over the lake's tables and views;
 //! - [`features`]: visual features of every image (FEATURES.md);
 //! - [`collect`]: the platform collectors (one engine, one adapter each);
-//! - [`sim`]: a local simulator of the platforms' APIs.
+//! - [`sim`]: a local simulator of the platforms' APIs;
+//! - [`train`]: models of the performance score, their metrics and champions;
+//! - [`predict`]: a model's score for a new design, with its explanation.
 #![warn(missing_docs)]
 
 pub mod collect;
@@ -21,5 +23,7 @@ pub mod features;
 pub mod import;
 pub mod ingest;
 pub mod lake;
+pub mod predict;
 pub mod query;
 pub mod sim;
+pub mod train;

@@ -7,9 +7,12 @@ mod analyze;
 mod collect;
 mod features;
 mod import;
+mod models;
+mod predict;
 mod schema;
 mod sim;
 mod sql;
+mod train;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -55,6 +58,9 @@ pub enum Command {
     Sql(sql::Args),
     Schema(schema::Args),
     Sim(sim::Args),
+    Train(train::Args),
+    Models(models::Args),
+    Predict(predict::Args),
 }
 
 /// How a command ended, when it did not fail.
@@ -76,5 +82,8 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Sql(args) => sql::run(global, args).await,
         Command::Schema(args) => schema::run(args),
         Command::Sim(args) => sim::run(args).await,
+        Command::Train(args) => train::run(global, args).await,
+        Command::Models(args) => models::run(global, args).await,
+        Command::Predict(args) => predict::run(global, args).await,
     }
 }

@@ -6,5 +6,7 @@ mod common;
 mod features;
 mod import;
 mod lake;
+mod predict;
 mod query;
 mod s3;
+mod train;
