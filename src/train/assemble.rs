@@ -11,6 +11,8 @@
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::dataset::{Dataset, Matrix, RowInfo};
+use super::TrainError;
 use crate::features::{platform_aspect_fit, DesignFeatures, FEATURE_NAMES};
 
 /// What a post says about itself besides its image.
@@ -63,6 +65,22 @@ pub fn count_hashtags(text: &str) -> usize {
         previous = Some(c);
     }
     count
+}
+
+/// One post as the training view gives it: its id, context, image
+/// features (when it has an image with features), label and weight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingPost {
+    /// The post's id.
+    pub post_id: String,
+    /// Its context.
+    pub context: PostContext,
+    /// Its image's features, when it has them.
+    pub image: Option<ImageFeatures>,
+    /// Its `performance_score`, 0..100.
+    pub performance_score: f64,
+    /// Its balancing weight.
+    pub weight: f64,
 }
 
 /// An image's numeric features, in the order of [`FEATURE_NAMES`]; `None`
@@ -158,6 +176,25 @@ impl FeatureAssembler {
         names.extend(CONTEXT_NAMES.iter().map(|n| n.to_string()));
         names.extend(FEATURE_NAMES.iter().map(|n| n.to_string()));
         names
+    }
+
+    /// The dataset of `posts`, one row each, weighted when `weighted`.
+    pub fn dataset(&self, posts: &[TrainingPost], weighted: bool) -> Result<Dataset, TrainError> {
+        let names = self.feature_names();
+        let mut values = Vec::with_capacity(posts.len() * names.len());
+        let mut rows = Vec::with_capacity(posts.len());
+        for post in posts {
+            values.extend(self.row(&post.context, post.image.as_ref()));
+            rows.push(RowInfo {
+                post_id: post.post_id.clone(),
+                platform: post.context.platform.clone(),
+                published_at: post.context.published_at,
+                target: post.performance_score,
+                weight: post.weight,
+            });
+        }
+        let matrix = Matrix::new(posts.len(), names.len(), values)?;
+        Dataset::new(names, matrix, rows, weighted)
     }
 
     /// The row of one post; `image` is `None` for a post without one.

@@ -52,7 +52,7 @@ pub mod source;
 pub mod split;
 mod tier;
 
-pub use assemble::{FeatureAssembler, ImageFeatures, PostContext};
+pub use assemble::{FeatureAssembler, ImageFeatures, PostContext, TrainingPost};
 pub use boosting::{BoostingParams, Growth};
 pub use dataset::{Dataset, Matrix, RowInfo};
 pub use forest::ForestParams;

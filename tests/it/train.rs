@@ -9,7 +9,7 @@ use creativeiq::train::publish::{list_runs, publish, read_registry, REGISTRY_PAT
 use creativeiq::train::{
     AbPairs, BoostingParams, Dataset, FeatureAssembler, ForestParams, Growth, ImageFeatures,
     LinearParams, Matrix, MlpParams, ModelKind, Params, PostContext, RowInfo, SavedModel,
-    SearchBudget, TierParams, TrainJob,
+    SearchBudget, TierParams, TrainJob, TrainingPost,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -413,37 +413,34 @@ fn assembled(rows: usize, with_images: bool, seed: u64) -> (FeatureAssembler, Da
             ..Default::default()
         }
         .with_caption(if i % 2 == 0 { "plain" } else { "#one #two" });
+        let brightness = rng.random::<f64>();
         let image = (with_images && i % 2 == 0).then(|| {
-            let b = rng.random::<f64>();
             ImageFeatures::from_named(|n| match n {
-                "brightness" => Some(b),
+                "brightness" => Some(brightness),
                 "aspect_ratio" => Some(1.0),
                 _ => Some(0.5),
             })
         });
-        posts.push((post, image));
+        // Text-only posts score as a mid-brightness image would.
+        let brightness = if image.is_some() { brightness } else { 0.5 };
+        posts.push((post, image, brightness));
     }
-    let assembler = FeatureAssembler::from_posts(posts.iter().map(|(p, _)| p));
-    let names = assembler.feature_names();
-    let mut data = Vec::new();
-    let mut info = Vec::new();
-    for (i, (post, image)) in posts.iter().enumerate() {
-        let row = assembler.row(post, image.as_ref());
-        let audience = (post.followers.unwrap() as f64).ln();
-        let brightness = image.as_ref().map_or(0.5, |_| {
-            row[names.iter().position(|n| n == "brightness").unwrap()]
-        });
-        data.extend(row);
-        info.push(RowInfo {
-            post_id: format!("p{i}"),
-            platform: post.platform.clone(),
-            published_at: post.published_at,
-            target: (audience * 6.0 + brightness * 30.0).clamp(0.0, 100.0),
-            weight: 1.0 + (i % 2) as f64,
-        });
-    }
-    let n = names.len();
-    let dataset = Dataset::new(names, Matrix::new(rows, n, data).unwrap(), info, true).unwrap();
+    let assembler = FeatureAssembler::from_posts(posts.iter().map(|(p, _, _)| p));
+    let training: Vec<TrainingPost> = posts
+        .into_iter()
+        .enumerate()
+        .map(|(i, (context, image, brightness))| {
+            let audience = (context.followers.unwrap() as f64).ln();
+            TrainingPost {
+                post_id: format!("p{i}"),
+                performance_score: (audience * 6.0 + brightness * 30.0).clamp(0.0, 100.0),
+                weight: 1.0 + (i % 2) as f64,
+                context,
+                image,
+            }
+        })
+        .collect();
+    let dataset = assembler.dataset(&training, true).unwrap();
     (assembler, dataset)
 }
 
