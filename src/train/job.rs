@@ -224,6 +224,16 @@ impl TrainJob {
             .run_id
             .clone()
             .unwrap_or_else(|| Utc::now().format("%Y%m%dT%H%M%SZ").to_string());
+        // The run id names a lake folder and a partition: check it before
+        // hours of training rather than at publication.
+        let valid = !run_id.is_empty()
+            && !run_id.starts_with('.')
+            && run_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !valid {
+            return Err(TrainError::BadRunId(run_id));
+        }
         let scopes = self.scopes(data);
         let bar = if self.progress {
             ProgressBar::new((scopes.len() * self.kinds.len()) as u64).with_style(

@@ -102,6 +102,9 @@ pub enum TrainError {
         /// Its error.
         message: String,
     },
+    /// A run id that cannot name a lake folder.
+    #[error("run id {0:?}: use letters, digits, '-', '_' and '.'")]
+    BadRunId(String),
     /// A model name is not a kind.
     #[error("unknown model kind {0:?}; known: random_forest, gbt_depthwise, gbt_leafwise, mlp, elastic_net, tier_forest")]
     UnknownKind(String),

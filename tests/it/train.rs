@@ -629,6 +629,13 @@ fn the_train_command_reads_a_file_and_a_killed_run_changes_no_champion() {
     assert!(!lake.join("metrics/model_metrics/run=killed").exists());
 
     // Bad input: a clear error and exit code 2.
+    let bad_run = common::run(lake_arg, &["train", "--dataset", file_arg, "--run", "../x"]);
+    assert_eq!(bad_run.status.code(), Some(2));
+    assert!(
+        common::stderr(&bad_run).contains("run id"),
+        "{}",
+        common::stderr(&bad_run)
+    );
     let missing = common::run(lake_arg, &["train", "--dataset", "/nonexistent.parquet"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(common::stderr(&missing).contains("/nonexistent.parquet"));
