@@ -7,7 +7,7 @@ LAKE ?= lake
 BIN := target/release/creativeiq
 DEBUG_BIN := target/debug/creativeiq
 
-.PHONY: help demo test lint build build-release bench-import bench-synth bench-collect bench-sql bench-features bench-data contact-sheet clean-lake setup-python setup-chromium test-data report-check
+.PHONY: help demo test lint build build-release bench-import bench-synth bench-collect bench-sql bench-features bench-data contact-sheet clean-lake setup-python setup-chromium test-data report-check bench-train
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -126,6 +126,11 @@ $(VENV)/.bench-peer: $(VENV)/.installed
 bench-features: build-release bench-data $(VENV)/.bench-peer ## Feature extraction on real images, beside NumPy/scikit-image/OpenCV
 	$(CARGO) build --release --example features_bench
 	CREATIVEIQ=$(BIN) FEATURES_BENCH=target/release/examples/features_bench $(PY) tests/bench/features_bench.py
+
+bench-train: setup-python ## Boosted trees and a random forest on 100,000 x 30 rows, beside XGBoost and scikit-learn
+	nice $(CARGO) build --release --example train_bench
+	$(PY) -m pip install --quiet xgboost-cpu scikit-learn numpy
+	TRAIN_BENCH=target/release/examples/train_bench $(PY) tests/bench/train_bench.py
 
 clean-lake: ## Empty the local lake
 	find $(LAKE) -mindepth 1 ! -name README.md -delete

@@ -51,4 +51,40 @@ fn main() {
     }
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("embedded.rs");
     std::fs::write(dest, out).unwrap();
+    write_ml_versions(root);
+}
+
+/// The versions of the crates that fit models, from Cargo.lock, so every
+/// model manifest records what fitted it.
+fn write_ml_versions(root: &Path) {
+    const CRATES: &[&str] = &[
+        "smartcore",
+        "forust-ml",
+        "candle-core",
+        "candle-nn",
+        "linfa",
+        "linfa-elasticnet",
+        "linfa-ensemble",
+        "linfa-trees",
+    ];
+    let lock_path = root.join("Cargo.lock");
+    println!("cargo:rerun-if-changed={}", lock_path.display());
+    let lock = std::fs::read_to_string(&lock_path).unwrap_or_default();
+    let mut out = String::from(
+        "/// (crate, version) of the crates that fit models, from Cargo.lock.\n\
+         pub static ML_LIBRARY_VERSIONS: &[(&str, &str)] = &[\n",
+    );
+    let mut name = None;
+    for line in lock.lines() {
+        if let Some(n) = line.strip_prefix("name = ") {
+            name = Some(n.trim_matches('"').to_string());
+        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take()) {
+            if CRATES.contains(&n.as_str()) {
+                writeln!(out, "    ({n:?}, {:?}),", v.trim_matches('"')).unwrap();
+            }
+        }
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("ml_versions.rs");
+    std::fs::write(dest, out).unwrap();
 }

@@ -15,6 +15,8 @@
 //! - [`collect`]: the platform collectors (one engine, one adapter each);
 //! - [`sim`]: a local simulator of the platforms' APIs;
 //! - [`synth`]: a synthetic design world with a known ground truth.
+//! - [`train`]: models of the performance score, their metrics and champions;
+//! - [`predict`]: a model's score for a new design, with its explanation.
 #![warn(missing_docs)]
 
 pub mod collect;
@@ -23,7 +25,9 @@ pub mod features;
 pub mod import;
 pub mod ingest;
 pub mod lake;
+pub mod predict;
 pub mod quality;
 pub mod query;
 pub mod sim;
 pub mod synth;
+pub mod train;

@@ -7,11 +7,14 @@ mod analyze;
 mod collect;
 mod features;
 mod import;
+mod models;
+mod predict;
 mod report;
 mod schema;
 mod sim;
 mod sql;
 mod synth;
+mod train;
 mod validate;
 
 use anyhow::Result;
@@ -73,6 +76,9 @@ pub enum Command {
     Schema(schema::Args),
     Sim(sim::Args),
     Synth(synth::Args),
+    Train(train::Args),
+    Models(models::Args),
+    Predict(predict::Args),
 }
 
 /// How a command ended, when it did not fail.
@@ -99,5 +105,8 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Schema(args) => schema::run(args),
         Command::Sim(args) => sim::run(args).await,
         Command::Synth(args) => synth::run(global, args),
+        Command::Train(args) => train::run(global, args).await,
+        Command::Models(args) => models::run(global, args).await,
+        Command::Predict(args) => predict::run(global, args).await,
     }
 }

@@ -195,3 +195,45 @@ fn a_missing_bucket_or_a_dead_endpoint_is_a_clear_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn training_publishes_models_metrics_and_champions_on_s3() {
+    let moto = Moto::start();
+    moto.create_bucket("models");
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("training.parquet");
+    crate::train::write_training_file(&crate::train::friedman(300, 5, 2.0, 31), &file);
+    let lake = "s3://models/lake";
+    let trained = moto.run(
+        lake,
+        &[
+            "train",
+            "--dataset",
+            file.to_str().unwrap(),
+            "--kinds",
+            "elastic_net,gbt_leafwise",
+            "--search-candidates",
+            "1",
+            "--run",
+            "s3run",
+            "--quiet",
+        ],
+    );
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let listed = stdout(&moto.run(lake, &["models"]));
+    assert!(
+        listed.contains("run s3run: all/elastic_net all/gbt_leafwise"),
+        "{listed}"
+    );
+    assert!(listed.contains("champion all"), "{listed}");
+    let output = moto.run(
+        lake,
+        &[
+            "sql",
+            "SELECT count(*) AS n FROM metrics.model_metrics WHERE run = 's3run'",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(json_count(&output), 4, "{}", stderr(&output));
+}

@@ -1,0 +1,120 @@
+//! `creativeiq predict`: the champion's score for one design, with its
+//! interval, tier and the features that pushed it up or down.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use chrono::{Duration, TimeZone, Utc};
+
+use creativeiq::features::{analyze_bytes, DecodeLimits};
+use creativeiq::predict::{PredictError, Predictor};
+use creativeiq::train::{ImageFeatures, PostContext, ALL_SCOPE};
+
+use super::{Global, Outcome};
+
+/// Predict a design's performance_score (0..100) with the champion model of
+/// its platform (or the general one), and explain it.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The design: a PNG, JPEG, WebP or GIF file.
+    image: PathBuf,
+    /// Where it will be posted (instagram, linkedin, facebook, tiktok, x, ...).
+    #[arg(long)]
+    platform: String,
+    /// Posting hour, 0-23 (UTC unless --utc-offset is given).
+    #[arg(long, default_value_t = 12)]
+    hour: u32,
+    /// Posting weekday, 0 = Monday .. 6 = Sunday.
+    #[arg(long, default_value_t = 2)]
+    weekday: u32,
+    /// The account's followers.
+    #[arg(long)]
+    audience: Option<i64>,
+    /// The post is promoted.
+    #[arg(long)]
+    paid: bool,
+    /// The caption (its length and hashtags are features).
+    #[arg(long)]
+    caption: Option<String>,
+    /// The account's offset from UTC in minutes.
+    #[arg(long)]
+    utc_offset: Option<i32>,
+    /// Features pushing up and down to show.
+    #[arg(long, default_value_t = 5)]
+    top: usize,
+    /// One JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
+    let lake = global.open_lake().await?;
+    let predictor = match Predictor::champion(&lake, &args.platform).await {
+        Err(PredictError::NoChampion { .. }) => Predictor::champion(&lake, ALL_SCOPE).await?,
+        other => other?,
+    };
+    let shown_path = args.image.display();
+    let bytes = std::fs::read(&args.image).with_context(|| format!("reading {shown_path}"))?;
+    let features =
+        analyze_bytes(&bytes, &DecodeLimits::default()).with_context(|| format!("{shown_path}"))?;
+    anyhow::ensure!(
+        args.hour < 24 && args.weekday < 7,
+        "--hour is 0-23 and --weekday 0-6"
+    );
+    // Only the hour and weekday of the time are features: any week will do
+    // (2024-01-01 was a Monday).
+    let offset = Duration::minutes(i64::from(args.utc_offset.unwrap_or(0)));
+    let published_at = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap()
+        + Duration::days(i64::from(args.weekday))
+        + Duration::hours(i64::from(args.hour))
+        - offset;
+    let mut post = PostContext {
+        platform: args.platform.clone(),
+        published_at,
+        utc_offset_minutes: args.utc_offset,
+        media_type: Some("image".into()),
+        followers: args.audience,
+        paid: Some(args.paid),
+        ..Default::default()
+    };
+    if let Some(caption) = &args.caption {
+        post = post.with_caption(caption);
+    }
+    let p = predictor.predict_post(&post, Some(&ImageFeatures::from_design(&features)))?;
+    if args.json {
+        let mut value = serde_json::to_value(&p)?;
+        value["contributions"] = serde_json::to_value(
+            p.contributions
+                .iter()
+                .take(2 * args.top)
+                .collect::<Vec<_>>(),
+        )?;
+        println!("{value}");
+        return Ok(Outcome::Done);
+    }
+    let (run, scope, kind) = &p.model;
+    println!(
+        "score {:.1}  (90% interval {:.1} .. {:.1})  tier {:?}",
+        p.score, p.interval.0, p.interval.1, p.tier
+    );
+    if let Some(prob) = p.top_tier_probability {
+        println!("top-quartile probability {:.0}%", prob * 100.0);
+    }
+    println!(
+        "model {kind} for {scope}, run {run}; contributions by {:?}",
+        p.contribution_method
+    );
+    for c in p.top_up(args.top) {
+        println!(
+            "  + {:<22} {:>+7.2}  (value {:.3})",
+            c.feature, c.contribution, c.value
+        );
+    }
+    for c in p.top_down(args.top) {
+        println!(
+            "  - {:<22} {:>+7.2}  (value {:.3})",
+            c.feature, c.contribution, c.value
+        );
+    }
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,345 @@
+//! The model kinds, their hyperparameters and search spaces, and one type
+//! over every fitted model: fit, predict, the library's own importance, and
+//! saving to / loading from named files.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::boosting::{Boosted, BoostingParams, Growth};
+use super::dataset::Matrix;
+use super::forest::{Forest, ForestParams};
+use super::linear::{Linear, LinearParams};
+use super::mlp::{Mlp, MlpParams, MlpShape};
+use super::tier::{TierForest, TierParams};
+use super::TrainError;
+
+/// A kind of model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// Random forest regressor (smartcore).
+    RandomForest,
+    /// Gradient-boosted trees grown depth-wise, XGBoost-style (forust-ml).
+    GbtDepthwise,
+    /// Gradient-boosted trees grown leaf-wise with GOSS, LightGBM-style (forust-ml).
+    GbtLeafwise,
+    /// Multilayer perceptron (candle-nn).
+    Mlp,
+    /// Elastic-net linear baseline (linfa-elasticnet).
+    ElasticNet,
+    /// Top-quartile classifier (linfa-ensemble random forest).
+    TierForest,
+}
+
+impl ModelKind {
+    /// Every kind, in report order.
+    pub const ALL: [ModelKind; 6] = [
+        ModelKind::RandomForest,
+        ModelKind::GbtDepthwise,
+        ModelKind::GbtLeafwise,
+        ModelKind::Mlp,
+        ModelKind::ElasticNet,
+        ModelKind::TierForest,
+    ];
+
+    /// The name in tables, manifests and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::RandomForest => "random_forest",
+            ModelKind::GbtDepthwise => "gbt_depthwise",
+            ModelKind::GbtLeafwise => "gbt_leafwise",
+            ModelKind::Mlp => "mlp",
+            ModelKind::ElasticNet => "elastic_net",
+            ModelKind::TierForest => "tier_forest",
+        }
+    }
+
+    /// The crate that fits it.
+    pub fn library(self) -> &'static str {
+        match self {
+            ModelKind::RandomForest => "smartcore",
+            ModelKind::GbtDepthwise | ModelKind::GbtLeafwise => "forust-ml",
+            ModelKind::Mlp => "candle-nn",
+            ModelKind::ElasticNet => "linfa-elasticnet",
+            ModelKind::TierForest => "linfa-ensemble",
+        }
+    }
+
+    /// Whether it predicts the 0..100 score (all but the tier classifier).
+    pub fn is_regressor(self) -> bool {
+        self != ModelKind::TierForest
+    }
+
+    /// Its default hyperparameters.
+    pub fn default_params(self) -> Params {
+        match self {
+            ModelKind::RandomForest => Params::Forest(ForestParams::default()),
+            ModelKind::GbtDepthwise => {
+                Params::Boosting(BoostingParams::default_for(Growth::DepthWise))
+            }
+            ModelKind::GbtLeafwise => {
+                Params::Boosting(BoostingParams::default_for(Growth::LeafWiseGoss))
+            }
+            ModelKind::Mlp => Params::Mlp(MlpParams::default()),
+            ModelKind::ElasticNet => Params::Linear(LinearParams::default()),
+            ModelKind::TierForest => Params::Tier(TierParams::default()),
+        }
+    }
+
+    /// The candidates the hyperparameter search tries, defaults first.
+    pub fn search_space(self) -> Vec<Params> {
+        let mut space = vec![self.default_params()];
+        match self.default_params() {
+            Params::Forest(d) => {
+                for (max_depth, leaf, fraction) in [
+                    (Some(12), 3, 0.33),
+                    (None, 5, 0.5),
+                    (Some(16), 1, 0.7),
+                    (Some(8), 5, 1.0),
+                ] {
+                    space.push(Params::Forest(ForestParams {
+                        max_depth,
+                        min_samples_leaf: leaf,
+                        feature_fraction: fraction,
+                        ..d.clone()
+                    }));
+                }
+            }
+            Params::Boosting(d) => {
+                for (iterations, rate, depth, leaves, l2) in [
+                    (600, 0.03, 4, 15, 1.0),
+                    (200, 0.1, 6, 63, 3.0),
+                    (400, 0.05, 3, 7, 0.5),
+                    (300, 0.05, 8, 127, 10.0),
+                ] {
+                    let mut p = BoostingParams {
+                        iterations,
+                        learning_rate: rate,
+                        l2,
+                        ..d.clone()
+                    };
+                    match d.growth {
+                        Growth::DepthWise => p.max_depth = depth,
+                        Growth::LeafWiseGoss => p.max_leaves = leaves,
+                    }
+                    space.push(Params::Boosting(p));
+                }
+            }
+            Params::Mlp(d) => {
+                for (hidden, rate, decay) in [
+                    (vec![32], 3e-3, 1e-4),
+                    (vec![128, 64], 1e-3, 1e-3),
+                    (vec![64, 64, 32], 2e-3, 1e-4),
+                ] {
+                    space.push(Params::Mlp(MlpParams {
+                        hidden,
+                        learning_rate: rate,
+                        weight_decay: decay,
+                        ..d.clone()
+                    }));
+                }
+            }
+            Params::Linear(_) => {
+                for (penalty, l1_ratio) in [(0.01, 0.5), (1.0, 0.5), (0.1, 0.0), (0.1, 1.0)] {
+                    space.push(Params::Linear(LinearParams { penalty, l1_ratio }));
+                }
+            }
+            Params::Tier(d) => {
+                for (n_trees, max_depth, feature_fraction) in
+                    [(100, Some(6), 0.5), (60, None, 0.8), (100, Some(14), 0.4)]
+                {
+                    space.push(Params::Tier(TierParams {
+                        n_trees,
+                        max_depth,
+                        feature_fraction,
+                        ..d.clone()
+                    }));
+                }
+            }
+        }
+        space
+    }
+}
+
+impl fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ModelKind {
+    type Err = TrainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ModelKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| TrainError::UnknownKind(s.to_string()))
+    }
+}
+
+/// The hyperparameters of one model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Params {
+    /// A random forest's.
+    Forest(ForestParams),
+    /// A gradient booster's.
+    Boosting(BoostingParams),
+    /// An MLP's.
+    Mlp(MlpParams),
+    /// The elastic net's.
+    Linear(LinearParams),
+    /// The tier classifier's.
+    Tier(TierParams),
+}
+
+/// A fitted model of any kind.
+#[derive(Debug)]
+pub enum Fitted {
+    /// A random forest.
+    Forest(Forest),
+    /// A gradient booster (boxed: forust-ml's booster is a large struct).
+    Boosted(Box<Boosted>),
+    /// An MLP.
+    Mlp(Mlp),
+    /// The elastic net.
+    Linear(Linear),
+    /// The tier classifier.
+    Tier(TierForest),
+}
+
+/// File names of the saved models.
+const FOREST_FILE: &str = "random_forest.json.zst";
+const BOOSTER_FILE: &str = "booster.json.zst";
+const MLP_SHAPE_FILE: &str = "mlp.json";
+const MLP_WEIGHTS_FILE: &str = "mlp.safetensors";
+const LINEAR_FILE: &str = "elastic_net.json";
+const TIER_FILE: &str = "tier_forest.json.zst";
+
+impl Fitted {
+    /// Fits a model with `params` on `x`, `y` and optional row weights.
+    pub fn fit(
+        params: &Params,
+        x: &Matrix,
+        y: &[f64],
+        weights: Option<&[f64]>,
+        seed: u64,
+    ) -> Result<Fitted, TrainError> {
+        Ok(match params {
+            Params::Forest(p) => Fitted::Forest(Forest::fit(x, y, weights, p, seed)?),
+            Params::Boosting(p) => Fitted::Boosted(Box::new(Boosted::fit(x, y, weights, p, seed)?)),
+            Params::Mlp(p) => Fitted::Mlp(Mlp::fit(x, y, weights, p, seed)?),
+            Params::Linear(p) => Fitted::Linear(Linear::fit(x, y, p)?),
+            Params::Tier(p) => Fitted::Tier(TierForest::fit(x, y, p, seed)?),
+        })
+    }
+
+    /// Predictions: the 0..100 score for a regressor; the probability of
+    /// the top tier for the tier classifier.
+    pub fn predict(&self, x: &Matrix) -> Result<Vec<f64>, TrainError> {
+        match self {
+            Fitted::Forest(m) => m.predict(x),
+            Fitted::Boosted(m) => Ok(m.predict(x)),
+            Fitted::Mlp(m) => m.predict(x),
+            Fitted::Linear(m) => Ok(m.predict(x)),
+            Fitted::Tier(m) => Ok(m.probability(x)),
+        }
+    }
+
+    /// Exact per-row Shapley contributions (one per feature, then the
+    /// bias), where the library computes them (forust-ml's boosters).
+    pub fn shapley(&self, x: &Matrix) -> Option<Vec<Vec<f64>>> {
+        match self {
+            Fitted::Boosted(m) => Some(m.contributions(x)),
+            _ => None,
+        }
+    }
+
+    /// The library's own importance, by method name, when it has one.
+    pub fn native_importance(
+        &self,
+        n_features: usize,
+    ) -> Result<Option<(&'static str, Vec<f64>)>, TrainError> {
+        Ok(match self {
+            Fitted::Forest(m) => Some(("smartcore_impurity", m.importance()?)),
+            Fitted::Boosted(m) => Some(("forust_total_gain", m.importance(n_features))),
+            Fitted::Mlp(_) => None,
+            Fitted::Linear(m) => Some(("elastic_net_abs_coefficient", m.importance())),
+            Fitted::Tier(m) => Some(("linfa_trees_impurity", m.importance(n_features))),
+        })
+    }
+
+    /// The model as named files (portable: JSON, zstd-compressed where
+    /// large, and safetensors for the MLP's weights).
+    pub fn to_files(&self) -> Result<BTreeMap<String, Vec<u8>>, TrainError> {
+        let mut files = BTreeMap::new();
+        match self {
+            Fitted::Forest(m) => {
+                files.insert(FOREST_FILE.into(), compressed_json(m)?);
+            }
+            Fitted::Boosted(m) => {
+                files.insert(BOOSTER_FILE.into(), compressed_json(m)?);
+            }
+            Fitted::Mlp(m) => {
+                files.insert(MLP_SHAPE_FILE.into(), json(m.shape())?);
+                files.insert(MLP_WEIGHTS_FILE.into(), m.safetensors()?);
+            }
+            Fitted::Linear(m) => {
+                files.insert(LINEAR_FILE.into(), json(m)?);
+            }
+            Fitted::Tier(m) => {
+                files.insert(TIER_FILE.into(), compressed_json(m)?);
+            }
+        }
+        Ok(files)
+    }
+
+    /// A model of `kind` from the files [`Fitted::to_files`] wrote.
+    pub fn from_files(
+        kind: ModelKind,
+        files: &BTreeMap<String, Vec<u8>>,
+    ) -> Result<Fitted, TrainError> {
+        let file = |name: &str| {
+            files
+                .get(name)
+                .map(Vec::as_slice)
+                .ok_or_else(|| TrainError::BadModel(format!("the {kind} model has no {name}")))
+        };
+        Ok(match kind {
+            ModelKind::RandomForest => Fitted::Forest(from_compressed_json(file(FOREST_FILE)?)?),
+            ModelKind::GbtDepthwise | ModelKind::GbtLeafwise => {
+                Fitted::Boosted(Box::new(from_compressed_json(file(BOOSTER_FILE)?)?))
+            }
+            ModelKind::Mlp => {
+                let shape: MlpShape = from_json(file(MLP_SHAPE_FILE)?)?;
+                Fitted::Mlp(Mlp::from_safetensors(shape, file(MLP_WEIGHTS_FILE)?)?)
+            }
+            ModelKind::ElasticNet => Fitted::Linear(from_json(file(LINEAR_FILE)?)?),
+            ModelKind::TierForest => Fitted::Tier(from_compressed_json(file(TIER_FILE)?)?),
+        })
+    }
+}
+
+fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, TrainError> {
+    serde_json::to_vec(value).map_err(|e| TrainError::BadModel(format!("encoding JSON: {e}")))
+}
+
+fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, TrainError> {
+    serde_json::from_slice(bytes).map_err(|e| TrainError::BadModel(format!("decoding JSON: {e}")))
+}
+
+fn compressed_json<T: Serialize>(value: &T) -> Result<Vec<u8>, TrainError> {
+    zstd::encode_all(json(value)?.as_slice(), 3)
+        .map_err(|e| TrainError::BadModel(format!("compressing: {e}")))
+}
+
+fn from_compressed_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, TrainError> {
+    let raw =
+        zstd::decode_all(bytes).map_err(|e| TrainError::BadModel(format!("decompressing: {e}")))?;
+    from_json(&raw)
+}
