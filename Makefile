@@ -66,8 +66,8 @@ $(DATA)/images/.fetched: | setup-python
 bench-import: build-release setup-python ## Import 1,000,000 NDJSON posts, beside pyarrow
 	CREATIVEIQ=$(BIN) $(PY) tests/bench/import_bench.py
 
-bench-collect: build-release setup-python ## Collect every platform from the local simulator, beside a Python asyncio (httpx) collector
-	$(PY) -m pip install --quiet httpx pillow
+bench-collect: build-release setup-python ## Collect every platform from the local simulator, beside a Python asyncio (aiohttp) collector
+	$(PY) -m pip install --quiet aiohttp pillow
 	CREATIVEIQ=$(BIN) $(PY) tests/bench/collect_bench.py
 
 clean-lake: ## Empty the local lake
