@@ -99,8 +99,8 @@ bench-synth: build-release setup-python ## Render 10,000 synthetic designs, besi
 contact-sheet: build ## Write docs/contact-sheet.png: a grid of 36 synthetic designs
 	$(DEBUG_BIN) synth --quiet --designs 36 --experiments 0 --out target/contact-sheet --contact-sheet docs/contact-sheet.png
 
-bench-collect: build-release setup-python ## Collect every platform from the local simulator, beside a Python asyncio (httpx) collector
-	$(PY) -m pip install --quiet httpx pillow
+bench-collect: build-release setup-python ## Collect every platform from the local simulator, beside a Python asyncio (aiohttp) collector
+	$(PY) -m pip install --quiet aiohttp pillow
 	CREATIVEIQ=$(BIN) $(PY) tests/bench/collect_bench.py
 
 bench-sql: build-release setup-python ## Validation suite on 10,000,000 generated posts, beside DuckDB on the same Parquet

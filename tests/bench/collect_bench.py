@@ -1,7 +1,7 @@
 """make bench-collect: `creativeiq collect --all` against the local platform
 simulator (`creativeiq sim serve`, its images rendered before the clock
 starts), beside a Python asyncio collector (tests/bench/collect_peer.py,
-httpx + Pillow) that pages the same endpoints and downloads and checks the
+aiohttp + Pillow) that pages the same endpoints and downloads and checks the
 same images, on the same simulator in the same run.
 
 Prints posts per second, images per second, wall time and peak memory (max
@@ -104,7 +104,7 @@ def main():
           f"with the simulator; best of {ROUNDS} rounds (simulator start and rendering: {startup:.0f} s)")
     print(f"{'':<46}{'seconds':>9}{'posts/s':>10}{'images/s':>10}{'peak MB':>9}")
     for label, (wall, peak, _) in (("creativeiq collect --all (release)", ours),
-                                   ("Python asyncio peer (httpx + Pillow)", peer)):
+                                   ("Python asyncio peer (aiohttp + Pillow)", peer)):
         print(f"{label:<46}{wall:>9.2f}{posts / wall:>10,.0f}{images / wall:>10,.0f}{peak / 1024:>9,.0f}")
     print(f"speed: creativeiq is {peer[0] / ours[0]:.2f}x the peer (above 1 is faster)")
     print(f"peak memory: creativeiq uses {ours[1] / peer[1]:.2f}x the peer's")

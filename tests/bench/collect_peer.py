@@ -1,4 +1,4 @@
-"""The peer of `make bench-collect`: a small Python asyncio collector (httpx)
+"""The peer of `make bench-collect`: a small Python asyncio collector (aiohttp)
 that does what `creativeiq collect --all` does against the simulator: pages
 the same endpoints with the same page sizes and the same limits (4 API
 requests and 8 downloads in flight per platform, accounts at once), fetches
@@ -17,7 +17,8 @@ import sys
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-import httpx
+import aiohttp
+from yarl import URL
 from PIL import Image
 
 API_IN_FLIGHT = 4
@@ -55,24 +56,39 @@ class Platform:
 
     async def call(self, path, params=None, method="GET", body=None):
         url = path if path.startswith("http") else f"{self.base}/{path}"
-        params = dict(params or {})
+        params = {k: str(v) for k, v in (params or {}).items()}
         headers = dict(self.headers)
         if self.name == "behance":
             params["api_key"] = self.token
             headers.pop("Authorization")
+        # A URL that already holds its query (a `next` link, a Rest.li
+        # List(...)) is sent as it is.
+        if "?" in url and params:
+            url += "&" + "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in params.items())
+            params = None
         for attempt in range(8):
-            async with self.api:
-                try:
-                    r = await self.client.request(method, url, params=params or None, json=body,
-                                                  headers=headers)
-                except httpx.TransportError:
-                    r = None
-            if r is not None and r.status_code < 400:
-                return r
-            if r is not None and r.status_code < 500 and r.status_code != 429:
-                raise RuntimeError(f"{self.name} {url}: HTTP {r.status_code}: {r.text[:200]}")
+            try:
+                async with self.api:
+                    async with self.client.request(method, URL(url, encoded="?" in url),
+                                                   params=params or None, json=body, headers=headers) as r:
+                        answer = Answer(r.status, await r.read(), r.links)
+            except aiohttp.ClientError:
+                answer = None
+            if answer is not None and answer.status < 400:
+                return answer
+            if answer is not None and answer.status < 500 and answer.status != 429:
+                raise RuntimeError(f"{self.name} {url}: HTTP {answer.status}: {answer.body[:200]!r}")
             await asyncio.sleep(0.1 * 2 ** attempt)
         raise RuntimeError(f"{self.name} {url}: gave up")
+
+
+class Answer:
+    def __init__(self, status, body, links):
+        self.status, self.body = status, body
+        self.links = {rel: {"url": str(link["url"])} for rel, link in links.items()}
+
+    def json(self):
+        return json.loads(self.body)
 
 
 class Images:
@@ -90,8 +106,8 @@ class Images:
 
     async def _fetch(self, platform, url):
         async with platform.downloads:
-            r = await platform.client.get(url)
-        data = r.content
+            async with platform.client.get(url) as r:
+                data = await r.read()
         sha, ok = await asyncio.to_thread(check, data)
         blob = os.path.join(self.out, "blobs", sha[:2], f"{sha}.png")
         if not os.path.exists(blob):
@@ -313,8 +329,9 @@ class Collector:
             r = await p.call(nxt)
 
     async def run(self):
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-        async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        connector = aiohttp.TCPConnector(limit=200)
+        timeout = aiohttp.ClientTimeout(total=30)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
             names = ["instagram", "facebook", "linkedin", "tiktok", "x", "dribbble", "behance", "optimizely"]
             platforms = [Platform(n, self.env, client, self.out) for n in names]
             await asyncio.gather(*[getattr(self, p.name)(p, a) for p in platforms for a in p.accounts])
