@@ -136,11 +136,12 @@ def bench(title, key, paths):
           f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{'':<44}{'seconds':>8}{'images/s':>10}{'MP/s':>8}{'MP/cpu-s':>10}{'peak MB':>9}")
     for label, n, mp, wall, cpu, peak_mb in rows:
+        cpu = max(cpu or 0.0, 0.01)  # clock ticks are 10 ms
         print(f"{label:<44}{wall:>8.2f}{n / wall:>10.1f}{mp / wall:>8.1f}{mp / cpu:>10.1f}{peak_mb:>9.0f}")
     ours, peer = rows[0], rows[3]
+    per_cpu = (ours[2] / max(ours[4], 0.01)) / (peer[2] / max(peer[4], 0.01))
     print(f"speed: creativeiq features is {ours[2] / ours[3] / (peer[2] / peer[3]):.1f}x the Python peer"
-          f" in MP/s ({ours[2] / ours[4] / (peer[2] / peer[4]):.1f}x per CPU-second), computing every"
-          f" feature against the peer's 14")
+          f" in MP/s ({per_cpu:.1f}x per CPU-second), computing every feature against the peer's 14")
     print(f"decode is {rows[2][3] / rows[1][3] * 100:.0f}% of the in-memory extraction's wall time")
     total = sum(stages.values())
     print("one thread's time: " + ", ".join(f"{k} {v / total * 100:.0f}%" for k, v in stages.items()))

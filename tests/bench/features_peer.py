@@ -24,14 +24,23 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
+
+Image.MAX_IMAGE_PIXELS = None  # the limit below applies instead
 from skimage.color import rgb2lab  # noqa: E402
 
 cv2.setNumThreads(1)
 
 
+# The extractor's decode limit (DecodeLimits::default): larger images are
+# refused on both sides (in float64 one would take gigabytes here).
+MAX_PIXELS = 100_000_000
+
+
 def canonical_rgb(data):
     """FEATURES.md canonical pixels: RGB 0..255 floats, alpha over white."""
     im = Image.open(io.BytesIO(data))
+    if im.width * im.height > MAX_PIXELS:
+        raise ValueError(f"{im.width}x{im.height} is above the {MAX_PIXELS} pixel limit")
     im.load()
     has_alpha = im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info)
     if im.mode in ("I;16", "I;16B", "I"):
