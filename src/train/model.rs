@@ -270,7 +270,7 @@ impl Fitted {
             Fitted::Boosted(m) => Some(("forust_total_gain", m.importance(n_features))),
             Fitted::Mlp(_) => None,
             Fitted::Linear(m) => Some(("elastic_net_abs_coefficient", m.importance())),
-            Fitted::Tier(m) => Some(("linfa_trees_impurity", m.importance(n_features))),
+            Fitted::Tier(m) => Some(("linfa_trees_mean_impurity", m.importance(n_features))),
         })
     }
 

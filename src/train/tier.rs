@@ -96,8 +96,9 @@ impl TierForest {
         votes.iter().map(|v| v / n).collect()
     }
 
-    /// linfa-trees' impurity-decrease importance, mapped back to the
-    /// input columns, averaged over trees and normalised to sum to 1.
+    /// linfa-trees' importance (the mean impurity decrease per split on a
+    /// feature, which favours features split on rarely), mapped back to the
+    /// input columns, summed over trees and normalised to sum to 1.
     pub fn importance(&self, n_features: usize) -> Vec<f64> {
         let mut total = vec![0.0; n_features];
         for (tree, features) in self.trees.iter().zip(&self.tree_features) {
