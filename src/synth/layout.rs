@@ -94,11 +94,11 @@ impl Recipe {
             Layout::TextHeavy,
         ];
         let weights: [f64; 6] = if ratio > 1.3 {
-            [0.05, 0.35, 0.15, 0.2, 0.12, 0.13]
+            [0.05, 0.38, 0.17, 0.14, 0.12, 0.14]
         } else if ratio < 0.9 {
-            [0.35, 0.05, 0.2, 0.15, 0.13, 0.12]
+            [0.38, 0.05, 0.22, 0.12, 0.13, 0.1]
         } else {
-            [0.2, 0.2, 0.15, 0.15, 0.15, 0.15]
+            [0.22, 0.22, 0.16, 0.12, 0.14, 0.14]
         };
         let layout = layouts[rng.weighted(&weights)];
         let palette_character = (
@@ -125,7 +125,7 @@ impl Recipe {
                 BackgroundKind::Radial,
                 BackgroundKind::Split,
                 BackgroundKind::Texture,
-            ][rng.weighted(&[0.32, 0.26, 0.1, 0.12, 0.2])]
+            ][rng.weighted(&[0.34, 0.28, 0.12, 0.14, 0.12])]
         };
         // Two thirds of designs have accessible text; the rest range down
         // to text that barely differs from its ground.

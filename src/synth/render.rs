@@ -2,9 +2,6 @@
 //! down to measure its properties), encoding it, pixel statistics, and the
 //! contact sheet.
 
-use std::io::Cursor;
-
-use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ImageEncoder, RgbImage};
 
@@ -82,22 +79,21 @@ pub fn encode(design: &Design) -> Vec<u8> {
 /// The design rendered at native size and encoded as `format`.
 pub fn encode_as(design: &Design, format: ImageFormat) -> Vec<u8> {
     let canvas = render(design, 1.0);
-    let mut out = Cursor::new(Vec::with_capacity(canvas.px.len() / 8));
     let (w, h) = (canvas.w, canvas.h);
-    let result = match format {
+    let mut out = Vec::with_capacity(canvas.px.len() / 8);
+    match format {
         ImageFormat::Png => {
             PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
                 .write_image(&canvas.px, w, h, image::ExtendedColorType::Rgb8)
+                .expect("encoding an in-memory RGB buffer to PNG cannot fail");
         }
-        ImageFormat::Jpeg => JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY).write_image(
-            &canvas.px,
-            w,
-            h,
-            image::ExtendedColorType::Rgb8,
-        ),
-    };
-    result.expect("encoding an in-memory RGB buffer to memory cannot fail");
-    out.into_inner()
+        // jpeg-encoder: the same baseline JPEG as image's own encoder, in
+        // about two thirds of the time.
+        ImageFormat::Jpeg => jpeg_encoder::Encoder::new(&mut out, JPEG_QUALITY)
+            .encode(&canvas.px, w as u16, h as u16, jpeg_encoder::ColorType::Rgb)
+            .expect("design sizes fit JPEG's 16-bit dimensions"),
+    }
+    out
 }
 
 /// A 256-step colour ramp through `stops` (evenly spaced).
@@ -141,6 +137,13 @@ pub fn background_at(bg: &Background, x: f32, y: f32, w: f32, h: f32) -> Rgb {
     }
 }
 
+/// Length of (x, y). `f32::hypot` guards against overflow at a large cost
+/// per call; pixel offsets cannot overflow.
+#[inline]
+fn len(x: f32, y: f32) -> f32 {
+    (x * x + y * y).sqrt()
+}
+
 fn linear_t(angle: f32, x: f32, y: f32, w: f32, h: f32) -> f32 {
     let (dy, dx) = angle.to_radians().sin_cos();
     let extent = (w * dx).abs() + (h * dy).abs();
@@ -149,8 +152,8 @@ fn linear_t(angle: f32, x: f32, y: f32, w: f32, h: f32) -> f32 {
 
 fn radial_t(centre: [f32; 2], x: f32, y: f32, w: f32, h: f32) -> f32 {
     let (cx, cy) = (centre[0] * w, centre[1] * h);
-    let far = cx.max(w - cx).hypot(cy.max(h - cy));
-    ((x - cx).hypot(y - cy) / far.max(1.0)).clamp(0.0, 1.0)
+    let far = len(cx.max(w - cx), cy.max(h - cy));
+    (len(x - cx, y - cy) / far.max(1.0)).clamp(0.0, 1.0)
 }
 
 /// Fills every row of `px` (rows of `w` pixels) with a copy of `row`.
@@ -192,9 +195,12 @@ fn paint_background(canvas: &mut Canvas, bg: &Background, scale: f32) {
             centre,
         } => {
             let lut = ramp(&[*inner, *outer]);
+            let (cx, cy) = (centre[0] * wf, centre[1] * hf);
+            let scale = 1.0 / len(cx.max(wf - cx), cy.max(hf - cy)).max(1.0);
             for (y, row) in canvas.px.chunks_exact_mut(w * 3).enumerate() {
+                let dy = y as f32 + 0.5 - cy;
                 for (x, p) in row.chunks_exact_mut(3).enumerate() {
-                    let t = radial_t(*centre, x as f32 + 0.5, y as f32 + 0.5, wf, hf);
+                    let t = (len(x as f32 + 0.5 - cx, dy) * scale).min(1.0);
                     p.copy_from_slice(&lut[(t * 255.0) as usize]);
                 }
             }
@@ -273,10 +279,21 @@ fn paint_texture(canvas: &mut Canvas, colours: &[Rgb; 3], cell: f32, grain: f32,
     let lut = ramp(colours);
     // Grain: a tile of random offsets, repeated (cheaper than a hash per pixel).
     const TILE: usize = 128;
-    let tile: Vec<f32> = (0..TILE * TILE)
-        .map(|i| (lattice((i % TILE) as i64, (i / TILE) as i64, seed ^ 0xA5A5) - 0.5) * 2.0 * grain)
+    let tile: Vec<i16> = (0..TILE * TILE)
+        .map(|i| {
+            ((lattice((i % TILE) as i64, (i / TILE) as i64, seed ^ 0xA5A5) - 0.5) * 2.0 * grain)
+                .round() as i16
+        })
         .collect();
     let inv = 1.0 / step;
+    // Where each column falls between grid nodes, computed once.
+    let columns: Vec<(usize, f32)> = (0..w)
+        .map(|x| {
+            let gx = x as f32 * inv;
+            (gx as usize, gx - gx.floor())
+        })
+        .collect();
+    let mut between = vec![0f32; gw];
     for (y, row) in canvas.px.chunks_exact_mut(w * 3).enumerate() {
         let gy = y as f32 * inv;
         let iy = gy as usize;
@@ -285,19 +302,18 @@ fn paint_texture(canvas: &mut Canvas, colours: &[Rgb; 3], cell: f32, grain: f32,
             &grid[iy * gw..(iy + 1) * gw],
             &grid[(iy + 1) * gw..(iy + 2) * gw],
         );
+        for ((b, top), bottom) in between.iter_mut().zip(r0).zip(r1) {
+            *b = top + (bottom - top) * fy;
+        }
         let grain_row = &tile[(y % TILE) * TILE..(y % TILE + 1) * TILE];
-        for (x, p) in row.chunks_exact_mut(3).enumerate() {
-            let gx = x as f32 * inv;
-            let ix = gx as usize;
-            let fx = gx - ix as f32;
-            let top = r0[ix] + (r0[ix + 1] - r0[ix]) * fx;
-            let bottom = r1[ix] + (r1[ix + 1] - r1[ix]) * fx;
+        for (x, (p, &(ix, fx))) in row.chunks_exact_mut(3).zip(&columns).enumerate() {
+            let v = between[ix] + (between[ix + 1] - between[ix]) * fx;
             // Stretch the noise (it clusters around 0.5) over the ramp.
-            let v = ((top + (bottom - top) * fy - 0.5) * 2.2 + 0.5).clamp(0.0, 1.0);
+            let v = ((v - 0.5) * 2.2 + 0.5).clamp(0.0, 1.0);
             let c = lut[(v * 255.0) as usize];
             let g = grain_row[x % TILE];
             for k in 0..3 {
-                p[k] = (f32::from(c[k]) + g).clamp(0.0, 255.0) as u8;
+                p[k] = (i16::from(c[k]) + g).clamp(0, 255) as u8;
             }
         }
     }
@@ -336,7 +352,7 @@ fn fill_sdf(
 fn ellipse_sdf(half: [f32; 2]) -> impl Fn(f32, f32) -> f32 {
     move |dx, dy| {
         let (a, b) = (half[0].max(0.5), half[1].max(0.5));
-        let k = (dx / a).hypot(dy / b);
+        let k = len(dx / a, dy / b);
         (k - 1.0) * a.min(b)
     }
 }
@@ -346,7 +362,7 @@ fn round_rect_sdf(half: [f32; 2], radius: f32) -> impl Fn(f32, f32) -> f32 {
         let r = radius.min(half[0]).min(half[1]).max(0.0);
         let qx = dx.abs() - half[0] + r;
         let qy = dy.abs() - half[1] + r;
-        qx.max(0.0).hypot(qy.max(0.0)) + qx.max(qy).min(0.0) - r
+        len(qx.max(0.0), qy.max(0.0)) + qx.max(qy).min(0.0) - r
     }
 }
 
@@ -375,7 +391,7 @@ fn paint_shape(canvas: &mut Canvas, shape: &Shape, s: f32) {
                 half,
                 shape.alpha,
                 1.0,
-                move |dx, dy| (dx.hypot(dy) - r).abs() - 0.5 * t,
+                move |dx, dy| (len(dx, dy) - r).abs() - 0.5 * t,
                 |_, _| colour,
             )
         }
@@ -480,7 +496,7 @@ fn paint_focal(canvas: &mut Canvas, focal: &Focal, s: f32) {
                 [r, r],
                 1.0,
                 1.0,
-                move |dx, dy| (dx.hypot(dy) - rr).abs() - 0.5 * t,
+                move |dx, dy| (len(dx, dy) - rr).abs() - 0.5 * t,
                 |_, _| detail,
             );
             fill_sdf(
