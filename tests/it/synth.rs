@@ -332,6 +332,9 @@ fn raising_text_contrast_raises_expected_engagement_on_linkedin_most() {
     let truth = GroundTruth::default();
     for seed in 0..4 {
         let mut low = recipe(seed, (1200, 627));
+        // On a light, flat ground both contrasts are reachable.
+        low.ground = synth::Ground::Light;
+        low.background = synth::BackgroundKind::Flat;
         low.text_contrast = 1.8;
         let mut high = low.clone();
         high.text_contrast = 9.0;
