@@ -16,7 +16,8 @@
 //! - [`sim`]: a local simulator of the platforms' APIs;
 //! - [`synth`]: a synthetic design world with a known ground truth.
 //! - [`train`]: models of the performance score, their metrics and champions;
-//! - [`predict`]: a model's score for a new design, with its explanation.
+//! - [`predict`]: a model's score for a new design, with its explanation;
+//! - [`report`]: the HTML reports (quality, models) and their shared charts.
 #![warn(missing_docs)]
 
 pub mod collect;
@@ -28,6 +29,7 @@ pub mod lake;
 pub mod predict;
 pub mod quality;
 pub mod query;
+pub mod report;
 pub mod sim;
 pub mod synth;
 pub mod train;
