@@ -220,12 +220,11 @@ pub fn lines(
     size: (u32, u32),
 ) -> Drawn {
     draw_svg(size, |root| {
-        let points = series.iter().flat_map(|s| s.1.iter());
-        let (mut x0, mut x1, mut y1) = (f64::MAX, f64::MIN, 0.0_f64);
-        for (x, y) in points {
+        let points = || series.iter().flat_map(|s| s.1.iter());
+        let (mut x0, mut x1) = (f64::MAX, f64::MIN);
+        for (x, _) in points() {
             x0 = x0.min(*x);
             x1 = x1.max(*x);
-            y1 = y1.max(*y);
         }
         if x0 > x1 {
             (x0, x1) = (0.0, 1.0);
@@ -233,7 +232,17 @@ pub fn lines(
         if x0 == x1 {
             (x0, x1) = (x0 - 0.5, x1 + 0.5);
         }
-        let (ylo, yhi) = y_range.unwrap_or((0.0, (y1 * 1.1).max(1e-9)));
+        // From 0 for counts and shares; padded around the values when some
+        // are negative (an R² below 0).
+        let (ylo, yhi) = y_range.unwrap_or_else(|| {
+            let lowest = points().map(|p| p.1).fold(0.0_f64, f64::min);
+            let highest = points().map(|p| p.1).fold(0.0_f64, f64::max);
+            if lowest < 0.0 {
+                padded_range(points().map(|p| p.1), &[0.0])
+            } else {
+                (0.0, (highest * 1.1).max(1e-9))
+            }
+        });
         let mut chart = builder(root, title, 40, 64)
             .build_cartesian_2d(x0..x1, ylo..yhi)
             .map_err(failed)?;
@@ -604,6 +613,16 @@ mod tests {
         )
         .unwrap();
         assert!(l.contains("<polyline") || l.contains("<path"));
+        let negative = lines(
+            "R²",
+            "run",
+            "r2",
+            &[("all".into(), vec![(1.0, -0.2), (2.0, -0.05)])],
+            None,
+            (400, 300),
+        )
+        .unwrap();
+        assert_eq!(negative.matches("<circle").count(), 2);
         let f = forest(
             "A/B",
             "diff",
