@@ -7,7 +7,7 @@ LAKE ?= lake
 BIN := target/release/creativeiq
 DEBUG_BIN := target/debug/creativeiq
 
-.PHONY: help demo test lint build build-release bench-import bench-synth bench-collect bench-sql bench-features bench-data contact-sheet clean-lake setup-python setup-chromium test-data report-check bench-train
+.PHONY: help demo test lint build build-release bench-import bench-synth bench-collect bench-sql bench-features bench-data contact-sheet clean-lake setup-python setup-chromium test-data report-check bench-train setup-notebooks notebooks notebooks-check notebooks-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -68,8 +68,8 @@ setup-chromium: ## Install Debian's chromium for the report tests, when missing
 	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "!!! chromium could not be installed (apt-get as root): the report rendering tests will be SKIPPED"
 
-report-check: setup-chromium ## Render the quality report in headless Chromium: no console error, charts drawn, screenshot kept
-	$(CARGO) test --test it quality::report -- --nocapture
+report-check: setup-chromium ## Render the quality and model reports in headless Chromium: no console error, charts drawn, screenshots kept in docs/
+	$(CARGO) test --test it -- quality::report report:: --nocapture
 
 # Real images for the feature tests, from the registries named in the
 # images README: scikit-image's wheel (skimage/data) and Debian's
@@ -134,3 +134,36 @@ bench-train: setup-python ## Boosted trees and a random forest on 100,000 x 30 r
 
 clean-lake: ## Empty the local lake
 	find $(LAKE) -mindepth 1 ! -name README.md -delete
+
+# Jupyter notebooks over the lake with polars (notebooks/): `make notebooks`
+# runs them on $(LAKE); `make notebooks-test` (for `make test`) builds a
+# small lake with the debug binary and runs them on it and on an empty lake.
+NB_LAKE := target/notebooks-lake
+NB_SIM_POSTS ?= 120
+
+setup-notebooks: $(VENV)/.notebooks ## What the notebooks need, in .venv (polars, nbclient, ipykernel, matplotlib)
+
+$(VENV)/.notebooks: $(VENV)/.installed
+	$(PY) -m pip install --quiet polars nbclient nbformat ipykernel matplotlib
+	touch $@
+
+notebooks: setup-notebooks ## Run every notebook top to bottom on LAKE (default ./lake); executed copies in target/notebooks
+	$(PY) notebooks/run.py --lake $(LAKE) --out target/notebooks
+
+notebooks-check: setup-notebooks ## Fail when a committed notebook carries outputs (strip: python notebooks/run.py --strip)
+	$(PY) notebooks/run.py --check-stripped
+
+notebooks-test: build setup-notebooks notebooks-check ## Build a small lake (simulator, collect, features, validate, train) and run the notebooks on it and on an empty lake
+	rm -rf $(NB_LAKE) target/notebooks-empty-lake target/nb-sim.env
+	mkdir -p $(NB_LAKE) target/notebooks-empty-lake
+	@$(DEBUG_BIN) --quiet sim serve --port 0 --posts $(NB_SIM_POSTS) --env-file target/nb-sim.env & sim=$$!; \
+	trap 'kill $$sim 2>/dev/null' EXIT; \
+	for i in $$(seq 100); do [ -s target/nb-sim.env ] && break; sleep 0.1; done; \
+	$(DEBUG_BIN) --quiet --lake $(NB_LAKE) collect --all --env-file target/nb-sim.env --since 2026-09-01 --until 2026-11-01; \
+	status=$$?; [ $$status -le 1 ] || exit $$status
+	-$(DEBUG_BIN) --quiet --lake $(NB_LAKE) features
+	-$(DEBUG_BIN) --quiet --lake $(NB_LAKE) validate
+	$(DEBUG_BIN) --lake $(NB_LAKE) sql --format csv "SELECT t.post_id, t.platform, t.published_at, t.performance_score, f.brightness, f.contrast_rms, f.colorfulness, f.saturation_mean, f.edge_density, f.text_coverage, f.rule_of_thirds, f.whitespace FROM training_posts AS t JOIN features.design AS f ON f.image_sha256 = t.image_sha256" > target/nb-training.csv
+	for run in nb-1 nb-2; do $(DEBUG_BIN) --quiet --lake $(NB_LAKE) train --dataset target/nb-training.csv --kinds elastic_net,random_forest --search-candidates 1 --folds 3 --holdout-weeks 2 --run $$run --seed $${run#nb-} || exit 2; done
+	$(PY) notebooks/run.py --lake target/notebooks-empty-lake --out target/notebooks-empty
+	$(PY) notebooks/run.py --lake $(NB_LAKE) --out target/notebooks

@@ -17,6 +17,7 @@
 //! - [`synth`]: a synthetic design world with a known ground truth.
 //! - [`train`]: models of the performance score, their metrics and champions;
 //! - [`predict`]: a model's score for a new design, with its explanation;
+//! - [`report`]: the HTML reports (quality, models) and their shared charts;
 //! - [`stats`]: the distributions and tests the stages share.
 #![warn(missing_docs)]
 
@@ -29,6 +30,7 @@ pub mod lake;
 pub mod predict;
 pub mod quality;
 pub mod query;
+pub mod report;
 pub mod sim;
 pub mod stats;
 pub mod synth;

@@ -8,14 +8,14 @@
 //! run's 0..100 quality score) and `quality/failed_rows` (the failing rows
 //! with their table, key and source, capped per check), partitioned by the
 //! run's day; runs append, so the history stays. [`report`] renders an HTML
-//! report from the SQL of `sql/reports/`.
+//! report from the SQL of `sql/reports/` with the page and chart pieces of
+//! [`crate::report`].
 //!
 //! To add a check, drop a file into `sql/checks/`: a header with a title,
 //! a description, `-- severity: error|warning` and `-- param NAME: VALUE`
 //! lines, and one query returning the failing rows as `table_name, row_key,
 //! observed, detail, source` (see [`check`]). Nothing else changes.
 
-mod charts;
 pub mod check;
 pub mod report;
 mod run;
@@ -48,13 +48,8 @@ pub enum QualityError {
     #[error(transparent)]
     Contract(#[from] crate::contract::ContractError),
     /// A report query failed.
-    #[error("sql/reports/{report}.sql: {message}")]
-    Report {
-        /// The report query.
-        report: String,
-        /// What failed.
-        message: String,
-    },
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportQueryError),
     /// Writing the report file failed.
     #[error("writing {path}: {source}")]
     Write {

@@ -1,6 +1,7 @@
 //! The quality report: one self-contained HTML file (inline SVG charts, no
-//! script, no external resource) from the queries of `sql/reports/`, and a
-//! short summary for the terminal.
+//! script, no external resource; see [`crate::report`]) from the queries of
+//! `sql/reports/` (all but the `model_*` ones), and a short summary for the
+//! terminal.
 //!
 //! To add a section: a query in `sql/reports/`, and a few lines in
 //! [`QualityReport::render`] that chart or tabulate it.
@@ -8,43 +9,13 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use arrow::record_batch::RecordBatch;
-use serde_json::{Map, Value};
-
-use crate::contract::SQL_REPORTS;
 use crate::lake::Lake;
-use crate::query::{Session, Settings};
+use crate::query::Settings;
+use crate::report::charts::{self, Interval, FAIL, NOT_RUN, PALETTE, PASS, WARN};
+use crate::report::html::{chart, esc, page, section, table, Row, Rows};
+use crate::report::{open_session, queries};
 
-use super::charts::{self, Interval, FAIL, NOT_RUN, PALETTE, PASS, WARN};
 use super::QualityError;
-
-/// The rows of one report query, columns in order.
-struct Rows {
-    columns: Vec<String>,
-    rows: Vec<Map<String, Value>>,
-}
-
-impl Rows {
-    fn text(row: &Map<String, Value>, column: &str) -> String {
-        match row.get(column) {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(s)) => s.clone(),
-            Some(v) => v.to_string(),
-        }
-    }
-
-    fn number(row: &Map<String, Value>, column: &str) -> Option<f64> {
-        match row.get(column) {
-            Some(Value::Number(n)) => n.as_f64(),
-            Some(Value::String(s)) => s.parse().ok(),
-            _ => None,
-        }
-    }
-
-    fn flag(row: &Map<String, Value>, column: &str) -> bool {
-        matches!(row.get(column), Some(Value::Bool(true)))
-    }
-}
 
 /// What the terminal shows after a report is written.
 #[derive(Debug, Clone, Default)]
@@ -124,15 +95,11 @@ impl QualityReport {
 
     /// The HTML of the report, and its summary.
     pub async fn render(&self, lake: &Lake) -> Result<(String, ReportSummary), QualityError> {
-        let settings = match &self.settings {
-            Some(s) => s.clone(),
-            None => Session::lake_settings(lake, &[]).await?,
-        };
-        let session = Session::open_with(lake, &settings).await?;
-        let mut q = BTreeMap::new();
-        for (name, sql) in SQL_REPORTS {
-            q.insert(*name, run_report_query(&session, name, sql).await?);
-        }
+        let session = open_session(lake, self.settings.as_ref()).await?;
+        let q = queries(&session, |name| {
+            !name.starts_with(crate::report::MODEL_PREFIX)
+        })
+        .await?;
         let mut summary = ReportSummary::default();
         let mut body = String::new();
 
@@ -193,7 +160,7 @@ impl QualityReport {
 
         section(&mut body, "Checks over time", "history");
         let history = &q["check_history"];
-        let mut runs: Vec<&Map<String, Value>> = history.rows.iter().collect();
+        let mut runs: Vec<&Row> = history.rows.iter().collect();
         runs.reverse();
         if runs.is_empty() {
             body.push_str("<p>No validation run yet.</p>\n");
@@ -482,120 +449,20 @@ impl QualityReport {
             );
         }
 
-        let html = format!(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>CreativeIQ data quality</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>CreativeIQ data quality</h1>\n<p class=\"meta\">Lake {} &middot; written {}</p>\n<nav><a href=\"#checks\">checks</a> <a href=\"#history\">over time</a> <a href=\"#platforms\">platforms</a> <a href=\"#missing\">missing data</a> <a href=\"#metrics\">metrics</a> <a href=\"#ab\">A/B tests</a> <a href=\"#rows\">failing rows</a></nav>\n{body}</body>\n</html>\n",
-            esc(&lake.location().to_string()),
-            chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        let html = page(
+            "CreativeIQ data quality",
+            &lake.location().to_string(),
+            &[
+                ("checks", "checks"),
+                ("history", "over time"),
+                ("platforms", "platforms"),
+                ("missing", "missing data"),
+                ("metrics", "metrics"),
+                ("ab", "A/B tests"),
+                ("rows", "failing rows"),
+            ],
+            &body,
         );
         Ok((html, summary))
     }
-}
-
-const STYLE: &str = "body{font-family:sans-serif;margin:24px auto;max-width:1100px;color:#222}\
-h1{margin-bottom:4px}h2{margin-top:36px;border-bottom:1px solid #ddd}\
-.meta{color:#666}nav a{margin-right:12px}.score{font-size:18px}\
-table{border-collapse:collapse;font-size:13px;margin:8px 0}\
-td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}\
-th{background:#f4f4f4}td.pass{color:#2ca02c;font-weight:bold}\
-td.fail,td.error{color:#d62728;font-weight:bold}.chart svg{max-width:100%;height:auto}";
-
-fn section(body: &mut String, title: &str, anchor: &str) {
-    let _ = writeln!(body, "<h2 id=\"{anchor}\">{}</h2>", esc(title));
-}
-
-fn chart(body: &mut String, drawn: Result<String, String>) {
-    match drawn {
-        Ok(svg) => {
-            let _ = writeln!(body, "<div class=\"chart\">{svg}</div>");
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "a chart could not be drawn");
-            let _ = writeln!(body, "<p>This chart could not be drawn: {}</p>", esc(&e));
-        }
-    }
-}
-
-fn table(body: &mut String, rows: &Rows, columns: &[&str], class_from: Option<&str>) {
-    if rows.rows.is_empty() {
-        body.push_str("<p>None.</p>\n");
-        return;
-    }
-    let columns: Vec<&str> = columns
-        .iter()
-        .copied()
-        .filter(|c| rows.columns.iter().any(|have| have == c))
-        .collect();
-    body.push_str("<table>\n<tr>");
-    for c in &columns {
-        let _ = write!(body, "<th>{}</th>", esc(c));
-    }
-    body.push_str("</tr>\n");
-    for row in &rows.rows {
-        body.push_str("<tr>");
-        for c in &columns {
-            let text = match row.get(*c) {
-                Some(Value::Number(n)) if n.is_f64() => {
-                    let v = n.as_f64().unwrap_or_default();
-                    if v != 0.0 && v.abs() < 1e-3 {
-                        format!("{v:.2e}")
-                    } else {
-                        format!("{v:.4}")
-                    }
-                }
-                _ => Rows::text(row, c),
-            };
-            match class_from {
-                Some(k) if k == *c => {
-                    let _ = write!(body, "<td class=\"{0}\">{0}</td>", esc(&text));
-                }
-                _ => {
-                    let _ = write!(body, "<td>{}</td>", esc(&text));
-                }
-            }
-        }
-        body.push_str("</tr>\n");
-    }
-    body.push_str("</table>\n");
-}
-
-/// Escapes text for HTML.
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-async fn run_report_query(session: &Session, name: &str, sql: &str) -> Result<Rows, QualityError> {
-    let error = |message: String| QualityError::Report {
-        report: name.to_string(),
-        message,
-    };
-    let frame = session.query(sql).await.map_err(|e| error(e.to_string()))?;
-    let columns = frame
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
-    let batches = frame.collect().await.map_err(|e| error(e.to_string()))?;
-    Ok(Rows {
-        columns,
-        rows: to_json_rows(&batches).map_err(error)?,
-    })
-}
-
-fn to_json_rows(batches: &[RecordBatch]) -> Result<Vec<Map<String, Value>>, String> {
-    let mut buffer = Vec::new();
-    {
-        let mut writer = arrow::json::LineDelimitedWriter::new(&mut buffer);
-        for batch in batches {
-            writer.write(batch).map_err(|e| e.to_string())?;
-        }
-        writer.finish().map_err(|e| e.to_string())?;
-    }
-    String::from_utf8_lossy(&buffer)
-        .lines()
-        .map(|line| serde_json::from_str(line).map_err(|e| e.to_string()))
-        .collect()
 }

@@ -148,3 +148,75 @@ pub fn real_images() -> PathBuf {
     );
     dir
 }
+
+/// The Chromium binary: $CHROMIUM, or `chromium` on the PATH (`make
+/// setup-chromium`, part of `make test`, installs Debian's).
+pub fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    ["chromium", "chromium-browser"].iter().find_map(|name| {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .find(|p| p.is_file())
+        })
+    })
+}
+
+/// The Chromium binary, or None after saying loudly that `what` is not
+/// checked on this machine.
+pub fn chromium_or_skip(what: &str) -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        eprintln!("\n\n!!!!!!!!!! SKIPPED: no chromium on this machine; `make setup-chromium` (part of `make test`) installs Debian's chromium. {what} was NOT checked. !!!!!!!!!!\n\n");
+    }
+    found
+}
+
+/// Loads `page` in headless Chromium, saves a screenshot, and returns the
+/// page's console messages (errors, uncaught exceptions, failed loads).
+pub fn screenshot(chromium: &Path, page: &Path, png: &Path, height: u32) -> Vec<String> {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--window-size=1200,{height}"))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(png.exists(), "chromium wrote no screenshot: {log}");
+    log.lines()
+        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Pixels of a colour (within a small tolerance, for anti-aliasing).
+pub fn pixels_of(png: &Path, colour: [u8; 3]) -> usize {
+    let image = image::open(png).unwrap().to_rgb8();
+    image
+        .pixels()
+        .filter(|p| p.0.iter().zip(colour).all(|(a, b)| a.abs_diff(b) <= 6))
+        .count()
+}
+
+/// Copies a report screenshot into `docs/` (the README shows it).
+pub fn keep_in_docs(png: &Path, name: &str) {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::copy(png, docs.join(name)).unwrap();
+}

@@ -474,25 +474,7 @@ fn text_only_posts_train_on_their_context_features() {
 #[test]
 fn per_platform_models_come_from_the_data_and_ab_pairs_are_scored() {
     let data = friedman(900, 6, 1.0, 9);
-    // A/B pairs: variants whose true function differs; the winner is the higher.
-    let mut rng = StdRng::seed_from_u64(10);
-    let mut values = Vec::new();
-    let mut pairs = Vec::new();
-    for t in 0..40 {
-        let low: Vec<f64> = (0..6)
-            .map(|j| if j == 3 { 0.1 } else { rng.random() })
-            .collect();
-        let mut high = low.clone();
-        high[3] = 0.9;
-        values.extend(low);
-        values.extend(high);
-        pairs.push((2 * t + 1, 2 * t, Some("instagram".to_string())));
-    }
-    let ab = AbPairs {
-        feature_names: data.feature_names().to_vec(),
-        features: Matrix::new(80, 6, values).unwrap(),
-        pairs,
-    };
+    let ab = x3_ab_pairs(data.feature_names(), 40, 10);
     let out = quick_job(&[ModelKind::GbtDepthwise])
         .with_per_platform(true)
         .with_min_scope_rows(500)
@@ -519,6 +501,30 @@ fn per_platform_models_come_from_the_data_and_ab_pairs_are_scored() {
         );
     }
     assert!(out.report.champions.contains_key("instagram"));
+}
+
+/// A/B tests on `friedman` data: `tests` pairs of variants equal but for
+/// x3 (which raises the score), the higher x3 the winner.
+pub fn x3_ab_pairs(feature_names: &[String], tests: usize, seed: u64) -> AbPairs {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let width = feature_names.len();
+    let mut values = Vec::new();
+    let mut pairs = Vec::new();
+    for t in 0..tests {
+        let low: Vec<f64> = (0..width)
+            .map(|j| if j == 3 { 0.1 } else { rng.random() })
+            .collect();
+        let mut high = low.clone();
+        high[3] = 0.9;
+        values.extend(low);
+        values.extend(high);
+        pairs.push((2 * t + 1, 2 * t, Some("instagram".to_string())));
+    }
+    AbPairs {
+        feature_names: feature_names.to_vec(),
+        features: Matrix::new(2 * tests, width, values).unwrap(),
+        pairs,
+    }
 }
 
 /// Writes a dataset as the Parquet training file `creativeiq train` reads.

@@ -1,68 +1,12 @@
 //! `creativeiq report quality`: a self-contained HTML file whose charts
 //! render in headless Chromium without console errors.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use serde_json::json;
 
 use super::world::{World, AS_OF};
 use crate::common::*;
-
-/// The Chromium binary: $CHROMIUM, or `chromium` on the PATH (`make
-/// setup-chromium`, part of `make test`, installs Debian's).
-fn chromium() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("CHROMIUM") {
-        return Some(PathBuf::from(path));
-    }
-    ["chromium", "chromium-browser"].iter().find_map(|name| {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join(name))
-                .find(|p| p.is_file())
-        })
-    })
-}
-
-/// Loads `page` in headless Chromium, saves a screenshot, and returns the
-/// page's console messages (errors, uncaught exceptions, failed loads).
-fn screenshot(chromium: &Path, page: &Path, png: &Path, height: u32) -> Vec<String> {
-    let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--hide-scrollbars",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--window-size=1200,{height}"))
-        .arg(format!("--screenshot={}", png.display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("chromium runs");
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(png.exists(), "chromium wrote no screenshot: {log}");
-    log.lines()
-        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught"))
-        .map(str::to_string)
-        .collect()
-}
-
-/// Pixels of a colour (within a small tolerance, for anti-aliasing).
-fn pixels_of(png: &Path, colour: [u8; 3]) -> usize {
-    let image = image::open(png).unwrap().to_rgb8();
-    image
-        .pixels()
-        .filter(|p| p.0.iter().zip(colour).all(|(a, b)| a.abs_diff(b) <= 6))
-        .count()
-}
 
 #[test]
 fn the_quality_report_renders_in_chromium_without_console_errors() {
@@ -113,8 +57,7 @@ fn the_quality_report_renders_in_chromium_without_console_errors() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(Path::new(&lake).join("reports/quality.html").exists());
 
-    let Some(chromium) = chromium() else {
-        eprintln!("\n\n!!!!!!!!!! SKIPPED: no chromium on this machine; `make setup-chromium` (part of `make test`) installs Debian's chromium. The report's rendering was NOT checked. !!!!!!!!!!\n\n");
+    let Some(chromium) = chromium_or_skip("The quality report's rendering") else {
         return;
     };
     // The harness itself sees console errors.
@@ -143,5 +86,6 @@ fn the_quality_report_renders_in_chromium_without_console_errors() {
         let n = pixels_of(&png, colour);
         assert!(n > 2_000, "only {n} {name} pixels in {}", png.display());
     }
+    keep_in_docs(&png, "quality-report.png");
     eprintln!("screenshot of the quality report: {}", png.display());
 }
