@@ -16,7 +16,8 @@
 //! - [`sim`]: a local simulator of the platforms' APIs;
 //! - [`synth`]: a synthetic design world with a known ground truth.
 //! - [`train`]: models of the performance score, their metrics and champions;
-//! - [`predict`]: a model's score for a new design, with its explanation.
+//! - [`predict`]: a model's score for a new design, with its explanation;
+//! - [`insight`]: brand consistency, trends, competitive analysis.
 #![warn(missing_docs)]
 
 pub mod collect;
@@ -24,6 +25,7 @@ pub mod contract;
 pub mod features;
 pub mod import;
 pub mod ingest;
+pub mod insight;
 pub mod lake;
 pub mod predict;
 pub mod quality;
