@@ -49,7 +49,11 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     for line in &comparison.summary {
         writeln!(out, "{line}")?;
     }
-    writeln!(out, "\n{:<18} {:>10} {:>10} {:>10}", "feature", "design", "median", "percentile")?;
+    writeln!(
+        out,
+        "\n{:<18} {:>10} {:>10} {:>10}",
+        "feature", "design", "median", "percentile"
+    )?;
     for p in &comparison.percentiles {
         writeln!(
             out,

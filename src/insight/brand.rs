@@ -15,7 +15,8 @@
 //!
 //! Each of five components has a distance `d` from the profile and a
 //! tolerance `t` learnt from the portfolio (the 90th percentile of the
-//! portfolio's own distances, never below a floor), and scores
+//! portfolio's own distances, never below a floor; for colour, each design's
+//! distance to the palette learnt without it), and scores
 //! `100 / (1 + (d / t)^2)` (100 on the profile, 50 at the tolerance):
 //!
 //! | component | distance |
@@ -50,6 +51,8 @@ pub const BRANDS_PREFIX: &str = "brands";
 pub const MERGE_DELTA_E: f64 = 8.0;
 /// Palette clusters below this share of the portfolio are dropped.
 const MIN_CLUSTER_SHARE: f64 = 0.01;
+/// Designs held out, one at a time, to learn the colour tolerance.
+const HELD_OUT_DESIGNS: usize = 50;
 /// Aspect ratios below this share do not count as the brand's.
 const MIN_ASPECT_SHARE: f64 = 0.05;
 /// A feature this many robust standard deviations off is a departure.
@@ -282,16 +285,50 @@ impl BrandProfile {
             tolerances: BTreeMap::new(),
         };
         for (component, floor) in TOLERANCE_FLOOR {
-            let mut own: Vec<f64> = designs
-                .iter()
-                .map(|d| profile.distance(component, d))
-                .collect();
+            let mut own: Vec<f64> = if component == Component::Colour {
+                profile.held_out_colour_distances(designs)
+            } else {
+                designs
+                    .iter()
+                    .map(|d| profile.distance(component, d))
+                    .collect()
+            };
             own.sort_by(f64::total_cmp);
             profile
                 .tolerances
                 .insert(component, quantile(&own, 0.9).max(floor));
         }
         Ok(profile)
+    }
+
+    /// Colour distances of portfolio designs to the palette learnt without
+    /// them (at most [`HELD_OUT_DESIGNS`] designs, evenly spread): a
+    /// design's own colours are in the clusters it helped to form, so its
+    /// distance to them would understate how far a new design of the
+    /// brand usually lies.
+    fn held_out_colour_distances(&self, designs: &[DesignFeatures]) -> Vec<f64> {
+        if designs.len() < 2 {
+            return vec![0.0];
+        }
+        let step = designs.len().div_ceil(HELD_OUT_DESIGNS);
+        (0..designs.len())
+            .step_by(step)
+            .collect::<Vec<_>>()
+            .par_iter()
+            .map(|&i| {
+                let rest: Vec<DesignFeatures> = designs
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, d)| d.clone())
+                    .collect();
+                let without = BrandProfile {
+                    palette: cluster_palette(&rest),
+                    ..self.clone()
+                };
+                without.distance(Component::Colour, &designs[i])
+            })
+            .collect()
     }
 
     /// Scores `design` against the profile and names what departs.

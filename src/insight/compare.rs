@@ -215,11 +215,8 @@ fn competitors_batch(accounts: &[String]) -> RecordBatch {
         DataType::Utf8,
         false,
     )]));
-    RecordBatch::try_new(
-        schema,
-        vec![Arc::new(StringArray::from(accounts.to_vec()))],
-    )
-    .expect("one column")
+    RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(accounts.to_vec()))])
+        .expect("one column")
 }
 
 /// Long form (post_id, feature, value) of the records' compared features.

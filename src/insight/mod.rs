@@ -47,7 +47,7 @@ use crate::lake::LakeError;
 use crate::query::{QueryError, Session};
 
 pub use brand::{brand_score, BrandCheck, BrandProfile, Departure};
-pub use compare::{Comparison, CompareJob};
+pub use compare::{CompareJob, Comparison};
 pub use trends::{Trend, TrendJob, TrendReport};
 
 /// An insight command failed.
@@ -219,11 +219,9 @@ async fn post_designs(
         .await?
         .into_iter()
         .map(|row| {
-            serde_json::from_value(serde_json::Value::Object(row)).map_err(|e| {
-                InsightError::Rows {
-                    job,
-                    message: e.to_string(),
-                }
+            serde_json::from_value(serde_json::Value::Object(row)).map_err(|e| InsightError::Rows {
+                job,
+                message: e.to_string(),
             })
         })
         .collect()

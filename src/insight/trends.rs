@@ -239,7 +239,12 @@ impl TrendJob {
                 let previous_with = previous.with.get(property).copied().unwrap_or(0);
                 let (n1, n2) = (previous.top_posts as f64, current.top_posts as f64);
                 let (p1, p2) = (previous_with as f64 / n1, current_with as f64 / n2);
-                let z = two_proportion_z(previous_with, previous.top_posts, current_with, current.top_posts);
+                let z = two_proportion_z(
+                    previous_with,
+                    previous.top_posts,
+                    current_with,
+                    current.top_posts,
+                );
                 trends.push(Trend {
                     platform: platform.clone(),
                     property: property.clone(),
@@ -349,7 +354,13 @@ fn read_counts(
             let column = cast(batch.column(i), &DataType::Int64).map_err(|e| bad(e.to_string()))?;
             let column = column.as_primitive::<Int64Type>();
             Ok((0..column.len())
-                .map(|r| if column.is_null(r) { 0 } else { column.value(r) })
+                .map(|r| {
+                    if column.is_null(r) {
+                        0
+                    } else {
+                        column.value(r)
+                    }
+                })
                 .collect())
         };
         let platforms = text(KEY_COLUMNS[0])?;
@@ -393,7 +404,9 @@ async fn latest_day(session: &Session) -> Result<NaiveDate, InsightError> {
             let c = c.as_string::<i32>();
             (!c.is_null(0)).then(|| c.value(0).to_string())
         })
-        .ok_or_else(|| bad("no labelled posts in the lake: import or collect posts first".into()))?;
+        .ok_or_else(|| {
+            bad("no labelled posts in the lake: import or collect posts first".into())
+        })?;
     NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|e| bad(format!("dt {day:?}: {e}")))
 }
 
@@ -447,7 +460,12 @@ async fn write_trends(lake: &Lake, report: &TrendReport) -> Result<Option<String
         .map_err(|e| table_error(e.to_string()))?
         .ok_or_else(|| table_error("no rows".into()))?;
     let written = lake
-        .write_table_file(contract, std::slice::from_ref(&report.run), "part-0", &batch)
+        .write_table_file(
+            contract,
+            std::slice::from_ref(&report.run),
+            "part-0",
+            &batch,
+        )
         .await?;
     Ok(Some(written.path))
 }

@@ -49,7 +49,14 @@ fn write(dir: &Path, designs: &[Design]) -> Vec<std::path::PathBuf> {
 fn check(lake: &str, image: &Path) -> Value {
     let output = common::run(
         lake,
-        &["brand", "check", image.to_str().unwrap(), "--brand", "blue", "--json"],
+        &[
+            "brand",
+            "check",
+            image.to_str().unwrap(),
+            "--brand",
+            "blue",
+            "--json",
+        ],
     );
     assert!(output.status.success(), "{}", common::stderr(&output));
     serde_json::from_str(&common::stdout(&output)).unwrap()
@@ -69,19 +76,36 @@ fn a_brand_scores_its_own_held_out_designs_above_another_palette_family() {
     let portfolio = dir.path().join("portfolio");
     let output = common::run(
         lake,
-        &["brand", "learn", "--name", "blue", "--from", portfolio.to_str().unwrap()],
+        &[
+            "brand",
+            "learn",
+            "--name",
+            "blue",
+            "--from",
+            portfolio.to_str().unwrap(),
+        ],
     );
     assert!(output.status.success(), "{}", common::stderr(&output));
-    assert!(common::stdout(&output).contains("8 designs"), "{}", common::stdout(&output));
+    assert!(
+        common::stdout(&output).contains("8 designs"),
+        "{}",
+        common::stdout(&output)
+    );
     let profile: Value =
         serde_json::from_slice(&std::fs::read(Path::new(lake).join("brands/blue.json")).unwrap())
             .unwrap();
     assert_eq!(profile["designs"], 8);
     assert!(!profile["palette"].as_array().unwrap().is_empty());
 
-    let own_scores: Vec<f64> = own.iter().map(|p| check(lake, p)["score"].as_f64().unwrap()).collect();
+    let own_scores: Vec<f64> = own
+        .iter()
+        .map(|p| check(lake, p)["score"].as_f64().unwrap())
+        .collect();
     let other_checks: Vec<Value> = other.iter().map(|p| check(lake, p)).collect();
-    let other_scores: Vec<f64> = other_checks.iter().map(|c| c["score"].as_f64().unwrap()).collect();
+    let other_scores: Vec<f64> = other_checks
+        .iter()
+        .map(|c| c["score"].as_f64().unwrap())
+        .collect();
     let lowest_own = own_scores.iter().cloned().fold(f64::INFINITY, f64::min);
     let highest_other = other_scores.iter().cloned().fold(0.0, f64::max);
     assert!(
@@ -102,8 +126,18 @@ fn a_brand_scores_its_own_held_out_designs_above_another_palette_family() {
     // An unknown brand is a clear error.
     let output = common::run(
         lake,
-        &["brand", "check", own[0].to_str().unwrap(), "--brand", "nope"],
+        &[
+            "brand",
+            "check",
+            own[0].to_str().unwrap(),
+            "--brand",
+            "nope",
+        ],
     );
     assert_eq!(output.status.code(), Some(2));
-    assert!(common::stderr(&output).contains("no brand \"nope\""), "{}", common::stderr(&output));
+    assert!(
+        common::stderr(&output).contains("no brand \"nope\""),
+        "{}",
+        common::stderr(&output)
+    );
 }

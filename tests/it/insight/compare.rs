@@ -44,7 +44,9 @@ async fn percentiles_match_a_direct_sql_computation_and_the_same_design_is_neare
             let row = if account == "comp_b" && i == 0 {
                 let mut row = serde_json::to_value(&features).unwrap();
                 for (k, v) in feature_row(&sha256, &[]).as_object().unwrap() {
-                    if ["version", "dt", "image_sha256", "error", "extracted_at"].contains(&k.as_str()) {
+                    if ["version", "dt", "image_sha256", "error", "extracted_at"]
+                        .contains(&k.as_str())
+                    {
                         row[k] = v.clone();
                     }
                 }
@@ -87,7 +89,10 @@ async fn percentiles_match_a_direct_sql_computation_and_the_same_design_is_neare
     );
     assert!(output.status.success(), "{}", common::stderr(&output));
     let report: Value = serde_json::from_str(&common::stdout(&output)).unwrap();
-    assert_eq!(report["posts_per_account"], json!({"comp_a": 20, "comp_b": 15}));
+    assert_eq!(
+        report["posts_per_account"],
+        json!({"comp_a": 20, "comp_b": 15})
+    );
 
     // Every compared feature, recomputed in one direct query over the lake.
     let percentiles: BTreeMap<String, (f64, f64)> = report["percentiles"]
@@ -97,11 +102,18 @@ async fn percentiles_match_a_direct_sql_computation_and_the_same_design_is_neare
         .map(|p| {
             (
                 p["feature"].as_str().unwrap().to_string(),
-                (p["value"].as_f64().unwrap(), p["percentile"].as_f64().unwrap()),
+                (
+                    p["value"].as_f64().unwrap(),
+                    p["percentile"].as_f64().unwrap(),
+                ),
             )
         })
         .collect();
-    assert_eq!(percentiles.len(), FEATURE_NAMES.len() - 2, "all but width and height");
+    assert_eq!(
+        percentiles.len(),
+        FEATURE_NAMES.len() - 2,
+        "all but width and height"
+    );
     let columns: Vec<String> = percentiles
         .iter()
         .map(|(feature, (value, _))| {
@@ -136,12 +148,32 @@ async fn percentiles_match_a_direct_sql_computation_and_the_same_design_is_neare
     assert_ne!(report["nearest"][1]["post_id"], "comp_b_0");
     assert!(report["prediction"].is_null());
     let summary = report["summary"].as_array().unwrap();
-    assert!(summary[0].as_str().unwrap().contains("35 posts"), "{summary:?}");
+    assert!(
+        summary[0].as_str().unwrap().contains("35 posts"),
+        "{summary:?}"
+    );
+
+    // A brand learnt from an account's posts takes each of its images once.
+    let output = common::run(
+        &lake_path,
+        &["brand", "learn", "--name", "rival", "--account", "comp_a"],
+    );
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    assert!(
+        common::stdout(&output).contains("20 designs from account:comp_a"),
+        "{}",
+        common::stdout(&output)
+    );
 
     // Accounts without posts: a clear error, exit code 2.
     let output = common::run(
         &lake_path,
-        &["compare", image_path.to_str().unwrap(), "--competitors", "nobody"],
+        &[
+            "compare",
+            image_path.to_str().unwrap(),
+            "--competitors",
+            "nobody",
+        ],
     );
     assert_eq!(output.status.code(), Some(2));
     assert!(

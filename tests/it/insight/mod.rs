@@ -32,7 +32,14 @@ pub fn feature_row(sha256: &str, overrides: &[(&str, f64)]) -> Value {
         "extracted_at": "2024-05-01T00:00:00Z",
     });
     for (name, value) in overrides {
-        let integer = ["width", "height", "hue_count", "wcag_aa", "focal_points", "text_lines"];
+        let integer = [
+            "width",
+            "height",
+            "hue_count",
+            "wcag_aa",
+            "focal_points",
+            "text_lines",
+        ];
         row[*name] = if integer.contains(name) {
             json!(*value as i64)
         } else {

@@ -78,7 +78,14 @@ fn trends(lake: &str, until: &str) -> Value {
     let output = common::run(
         lake,
         &[
-            "trends", "--window", "30d", "--until", until, "--min-samples", "50", "--json",
+            "trends",
+            "--window",
+            "30d",
+            "--until",
+            until,
+            "--min-samples",
+            "50",
+            "--json",
         ],
     );
     assert!(output.status.success(), "{}", common::stderr(&output));
@@ -130,7 +137,10 @@ async fn a_planted_trend_is_found_in_its_direction_and_a_null_period_shows_none(
         .iter()
         .find(|t| t["property"] == "colourful")
         .unwrap();
-    assert!(colourful["current_share"].as_f64().unwrap() > 0.8, "{colourful}");
+    assert!(
+        colourful["current_share"].as_f64().unwrap() > 0.8,
+        "{colourful}"
+    );
     assert!((colourful["previous_share"].as_f64().unwrap() - 0.5).abs() < 0.15);
 
     // The run landed in metrics.trends with the same verdicts.
