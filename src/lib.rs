@@ -17,6 +17,7 @@
 //! - [`synth`]: a synthetic design world with a known ground truth.
 //! - [`train`]: models of the performance score, their metrics and champions;
 //! - [`predict`]: a model's score for a new design, with its explanation;
+//! - [`insight`]: brand consistency, trends, competitive analysis;
 //! - [`report`]: the HTML reports (quality, models) and their shared charts;
 //! - [`stats`]: the distributions and tests the stages share.
 #![warn(missing_docs)]
@@ -26,6 +27,7 @@ pub mod contract;
 pub mod features;
 pub mod import;
 pub mod ingest;
+pub mod insight;
 pub mod lake;
 pub mod predict;
 pub mod quality;

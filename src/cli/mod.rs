@@ -4,7 +4,9 @@
 //! line in [`run`].
 
 mod analyze;
+mod brand;
 mod collect;
+mod compare;
 mod features;
 mod import;
 mod models;
@@ -15,6 +17,7 @@ mod sim;
 mod sql;
 mod synth;
 mod train;
+mod trends;
 mod validate;
 
 use anyhow::Result;
@@ -79,6 +82,9 @@ pub enum Command {
     Train(train::Args),
     Models(models::Args),
     Predict(predict::Args),
+    Brand(brand::Args),
+    Trends(trends::Args),
+    Compare(compare::Args),
 }
 
 /// How a command ended, when it did not fail.
@@ -108,5 +114,8 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Train(args) => train::run(global, args).await,
         Command::Models(args) => models::run(global, args).await,
         Command::Predict(args) => predict::run(global, args).await,
+        Command::Brand(args) => brand::run(global, args).await,
+        Command::Trends(args) => trends::run(global, args).await,
+        Command::Compare(args) => compare::run(global, args).await,
     }
 }

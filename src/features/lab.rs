@@ -57,7 +57,7 @@ fn lab_f_inv(f: f64) -> f64 {
 }
 
 /// Exact (f64) sRGB 0..255 to CIELAB; the reference for the fast path.
-pub(super) fn rgb_to_lab(rgb: [f64; 3]) -> [f64; 3] {
+pub(crate) fn rgb_to_lab(rgb: [f64; 3]) -> [f64; 3] {
     let lin = rgb.map(|c| srgb_to_linear(c / 255.0));
     let t: [f64; 3] = [0, 1, 2].map(|i| {
         let m = XYZ_FROM_RGB[i];
@@ -72,7 +72,7 @@ pub(super) fn rgb_to_lab(rgb: [f64; 3]) -> [f64; 3] {
 }
 
 /// CIELAB back to sRGB 0..255 (unclamped).
-pub(super) fn lab_to_rgb(lab: [f64; 3]) -> [f64; 3] {
+pub(crate) fn lab_to_rgb(lab: [f64; 3]) -> [f64; 3] {
     let fy = (lab[0] + 16.0) / 116.0;
     let f = [fy + lab[1] / 500.0, fy, fy - lab[2] / 200.0];
     let xyz: [f64; 3] = [0, 1, 2].map(|i| lab_f_inv(f[i]) * WHITE[i]);

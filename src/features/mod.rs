@@ -54,6 +54,9 @@ pub use self::decode::{decode, Canonical, DecodeError, DecodeLimits};
 pub use self::palette::PaletteColor;
 pub use self::record::{DesignFeatures, FEATURE_NAMES};
 
+/// sRGB 0..255 to and from CIELAB (D65), exact: for stages that compare palettes.
+pub(crate) use self::lab::{lab_to_rgb, rgb_to_lab};
+
 /// Version of the extraction rules; stored with every feature row.
 pub const EXTRACTOR_VERSION: &str = "2";
 

@@ -5,6 +5,7 @@ mod collect;
 mod common;
 mod features;
 mod import;
+mod insight;
 mod lake;
 mod predict;
 mod quality;

@@ -3,4 +3,4 @@
 mod checks;
 mod report;
 mod views;
-mod world;
+pub(crate) mod world;
