@@ -40,7 +40,7 @@ demo: build ## Run the pipeline as far as it exists: simulator, collect, feature
 	@echo "== the quality report"
 	$(DEBUG_BIN) --lake $(LAKE) report quality
 
-test: setup-python setup-chromium test-data lint ## Run every test (the README's test command)
+test: setup-python setup-chromium test-data lint notebooks-test ## Run every test (the README's test command)
 	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server RUST_BACKTRACE=0 $(CARGO) test
 
 lint: ## cargo fmt --check and clippy with warnings as errors
@@ -69,7 +69,7 @@ setup-chromium: ## Install Debian's chromium for the report tests, when missing
 	  || echo "!!! chromium could not be installed (apt-get as root): the report rendering tests will be SKIPPED"
 
 report-check: setup-chromium ## Render the quality and model reports in headless Chromium: no console error, charts drawn, screenshots kept in docs/
-	$(CARGO) test --test it -- quality::report report:: --nocapture
+	CREATIVEIQ_UPDATE_DOCS=1 $(CARGO) test --test it -- quality::report report:: --nocapture
 
 # Real images for the feature tests, from the registries named in the
 # images README: scikit-image's wheel (skimage/data) and Debian's

@@ -27,8 +27,8 @@ use serde_json::json;
 use super::{job_batches, InsightError};
 use crate::features::EXTRACTOR_VERSION;
 use crate::lake::Lake;
-use crate::query::functions::normal_cdf;
 use crate::query::Session;
+use crate::stats::{benjamini_hochberg, two_proportion_z};
 
 /// The table the trends land in.
 pub const TRENDS_TABLE: &str = "metrics.trends";
@@ -239,12 +239,8 @@ impl TrendJob {
                 let previous_with = previous.with.get(property).copied().unwrap_or(0);
                 let (n1, n2) = (previous.top_posts as f64, current.top_posts as f64);
                 let (p1, p2) = (previous_with as f64 / n1, current_with as f64 / n2);
-                let z = two_proportion_z(
-                    previous_with,
-                    previous.top_posts,
-                    current_with,
-                    current.top_posts,
-                );
+                // Positive z: the share rose from the previous window.
+                let test = two_proportion_z(current_with as f64, n2, previous_with as f64, n1);
                 trends.push(Trend {
                     platform: platform.clone(),
                     property: property.clone(),
@@ -254,8 +250,8 @@ impl TrendJob {
                     current_with,
                     previous_share: p1,
                     current_share: p2,
-                    z,
-                    p_value: z.map_or(1.0, |z| 2.0 * normal_cdf(-z.abs())),
+                    z: test.map(|(z, _)| z),
+                    p_value: test.map_or(1.0, |(_, p)| p),
                     q_value: 1.0,
                     direction: Direction::Steady,
                 });
@@ -293,32 +289,6 @@ impl TrendJob {
         }
         Ok(report)
     }
-}
-
-/// The pooled two-proportion z statistic of `x2 / n2` against `x1 / n1`;
-/// `None` when a sample is empty or the pooled share is 0 or 1.
-pub fn two_proportion_z(x1: i64, n1: i64, x2: i64, n2: i64) -> Option<f64> {
-    if n1 <= 0 || n2 <= 0 {
-        return None;
-    }
-    let (n1, n2) = (n1 as f64, n2 as f64);
-    let pooled = (x1 as f64 + x2 as f64) / (n1 + n2);
-    let variance = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2);
-    (variance > 0.0).then(|| (x2 as f64 / n2 - x1 as f64 / n1) / variance.sqrt())
-}
-
-/// Benjamini–Hochberg adjusted p-values (q-values), in the input's order.
-pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
-    let m = p.len();
-    let mut order: Vec<usize> = (0..m).collect();
-    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
-    let mut q = vec![1.0; m];
-    let mut running = 1.0f64;
-    for (rank, &i) in order.iter().enumerate().rev() {
-        running = running.min(p[i] * m as f64 / (rank + 1) as f64);
-        q[i] = running.min(1.0);
-    }
-    q
 }
 
 /// Top posts of one platform and window, and how many have each property.
@@ -473,30 +443,6 @@ async fn write_trends(lake: &Lake, report: &TrendReport) -> Result<Option<String
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn benjamini_hochberg_matches_a_worked_example() {
-        // p sorted: 0.01, 0.02, 0.03, 0.04, 0.2 (m = 5): raw p*m/rank =
-        // 0.05, 0.05, 0.05, 0.05, 0.2; the running minimum from the top.
-        let q = benjamini_hochberg(&[0.04, 0.01, 0.2, 0.03, 0.02]);
-        let expected = [0.05, 0.05, 0.2, 0.05, 0.05];
-        for (got, want) in q.iter().zip(expected) {
-            assert!((got - want).abs() < 1e-12, "{q:?}");
-        }
-        let q = benjamini_hochberg(&[0.001, 0.5, 0.9]);
-        assert!((q[0] - 0.003).abs() < 1e-12 && (q[1] - 0.75).abs() < 1e-12);
-        assert_eq!(q[2], 0.9);
-    }
-
-    #[test]
-    fn two_proportion_z_matches_a_hand_computation() {
-        // 30/100 vs 45/100: pooled 0.375, se = sqrt(0.375*0.625*0.02) = 0.0684653
-        let z = two_proportion_z(30, 100, 45, 100).unwrap();
-        assert!((z - 0.15 / 0.068_465_319_688_145_77).abs() < 1e-9, "{z}");
-        assert_eq!(two_proportion_z(0, 50, 0, 60), None);
-        assert_eq!(two_proportion_z(3, 0, 1, 5), None);
-        assert!(two_proportion_z(40, 50, 10, 50).unwrap() < 0.0);
-    }
 
     #[test]
     fn windows_parse_as_days() {

@@ -214,8 +214,13 @@ pub fn pixels_of(png: &Path, colour: [u8; 3]) -> usize {
         .count()
 }
 
-/// Copies a report screenshot into `docs/` (the README shows it).
+/// Copies a report screenshot into `docs/` (the README shows it) when
+/// `CREATIVEIQ_UPDATE_DOCS` is set (`make report-check` sets it), so that a
+/// plain `make test` leaves the work tree as it found it.
 pub fn keep_in_docs(png: &Path, name: &str) {
+    if std::env::var_os("CREATIVEIQ_UPDATE_DOCS").is_none() {
+        return;
+    }
     let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
     std::fs::create_dir_all(&docs).unwrap();
     std::fs::copy(png, docs.join(name)).unwrap();
