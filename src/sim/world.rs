@@ -163,13 +163,19 @@ impl World {
     /// Generates a world: the synthetic world of `config.posts` posts over
     /// the posting platforms, its designs as images, and its A/B tests.
     pub fn generate(config: &WorldConfig) -> World {
+        World::from_synth(World::generate_synth(config))
+    }
+
+    /// The synthetic world [`World::generate`] serves, with its truth (to
+    /// write it with [`synth::write_truth`] before serving it).
+    pub fn generate_synth(config: &WorldConfig) -> synth::SynthWorld {
         let synth_config = SynthConfig::default()
             .with_seed(config.seed)
             .with_posts(config.posts)
             .with_accounts(config.accounts_per_platform)
             .with_period(config.start, config.days)
             .with_experiments(config.experiments);
-        World::from_synth(synth::generate(&synth_config))
+        synth::generate(&synth_config)
     }
 
     /// The simulator's view of a synthetic world.

@@ -35,6 +35,7 @@
 
 pub mod assemble;
 mod boosting;
+pub mod ceiling;
 pub mod dataset;
 mod forest;
 pub mod importance;
@@ -54,6 +55,7 @@ mod tier;
 
 pub use assemble::{FeatureAssembler, ImageFeatures, PostContext, TrainingPost};
 pub use boosting::{BoostingParams, Growth};
+pub use ceiling::TrueRates;
 pub use dataset::{Dataset, Matrix, RowInfo};
 pub use forest::ForestParams;
 pub use job::{model_path, AbPairs, TrainJob, TrainOutput, ALL_SCOPE};
@@ -105,6 +107,14 @@ pub enum TrainError {
     /// A run id that cannot name a lake folder.
     #[error("run id {0:?}: use letters, digits, '-', '_' and '.'")]
     BadRunId(String),
+    /// Reading the training set or the posts to score from the lake failed.
+    #[error("reading the lake ({step}): {message}")]
+    Lake {
+        /// The step: opening the tables, or the job of `sql/jobs/`.
+        step: String,
+        /// The query engine's error.
+        message: String,
+    },
     /// A model name is not a kind.
     #[error("unknown model kind {0:?}; known: random_forest, gbt_depthwise, gbt_leafwise, mlp, elastic_net, tier_forest")]
     UnknownKind(String),
