@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 
 use creativeiq::features::{analyze_bytes, DecodeLimits};
 use creativeiq::lake::Lake;
@@ -40,12 +40,18 @@ pub struct Args {
     /// Posting weekday, 0 = Monday .. 6 = Sunday.
     #[arg(long, default_value_t = 2)]
     weekday: u32,
+    /// The publication time (RFC 3339), instead of --hour and --weekday.
+    #[arg(long, conflicts_with_all = ["hour", "weekday", "utc_offset"])]
+    at: Option<DateTime<FixedOffset>>,
     /// The account's followers.
     #[arg(long)]
     audience: Option<i64>,
-    /// The post is promoted.
-    #[arg(long)]
-    paid: bool,
+    /// The post is promoted (--paid, or --paid false; unknown when absent).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    paid: Option<bool>,
+    /// The media type (image, carousel, ...).
+    #[arg(long, default_value = "image")]
+    media_type: String,
     /// The caption (its length and hashtags are features).
     #[arg(long)]
     caption: Option<String>,
@@ -80,17 +86,22 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     // Only the hour and weekday of the time are features: any week will do
     // (2024-01-01 was a Monday).
     let offset = Duration::minutes(i64::from(args.utc_offset.unwrap_or(0)));
-    let published_at = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap()
-        + Duration::days(i64::from(args.weekday))
-        + Duration::hours(i64::from(args.hour))
-        - offset;
+    let published_at = match args.at {
+        Some(at) => at.with_timezone(&Utc),
+        None => {
+            Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap()
+                + Duration::days(i64::from(args.weekday))
+                + Duration::hours(i64::from(args.hour))
+                - offset
+        }
+    };
     let mut post = PostContext {
         platform: platform.clone(),
         published_at,
         utc_offset_minutes: args.utc_offset,
-        media_type: Some("image".into()),
+        media_type: Some(args.media_type.clone()),
         followers: args.audience,
-        paid: Some(args.paid),
+        paid: args.paid,
         ..Default::default()
     };
     if let Some(caption) = &args.caption {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 
+use creativeiq::sim::world::served_post_id;
 use creativeiq::sim::{Faults, Sim, World, WorldConfig};
 
 use super::Outcome;
@@ -114,7 +115,9 @@ async fn run_serve(args: ServeArgs) -> Result<Outcome> {
     let base = format!("http://{addr}");
     let world = World::generate_synth(&config);
     if let Some(dir) = &args.truth_dir {
-        creativeiq::synth::write_truth(&world, dir)
+        creativeiq::synth::write_truth_as(&world, dir, |p| {
+            served_post_id(p.platform, &p.account, &p.id)
+        })
             .with_context(|| format!("writing the truth into {}", dir.display()))?;
     }
     let sim = Arc::new(Sim::new(World::from_synth(world), faults, &base, args.seed));

@@ -145,8 +145,28 @@ pub fn write(
 /// ground_truth.json and ceiling.json. The simulator writes the same files
 /// for the world it serves (`sim serve --truth-dir`).
 pub fn write_truth(world: &SynthWorld, dir: &Path) -> Result<(), SynthError> {
+    write_truth_as(world, dir, |p| p.id.clone())
+}
+
+/// [`write_truth`], with each post's `id` in posts.ndjson given by
+/// `post_id` (the id a platform serves it under; `synth_id` keeps the
+/// generator's).
+pub fn write_truth_as(
+    world: &SynthWorld,
+    dir: &Path,
+    post_id: impl Fn(&SynthPost) -> String,
+) -> Result<(), SynthError> {
     make_dir(dir)?;
-    let posts: String = world.posts.iter().map(json_line).collect();
+    let posts: String = world
+        .posts
+        .iter()
+        .map(|p| {
+            let mut value = serde_json::to_value(p).expect("plain data serialises");
+            value["synth_id"] = Value::String(p.id.clone());
+            value["id"] = Value::String(post_id(p));
+            json_line(&value)
+        })
+        .collect();
     write_file(&dir.join("posts.ndjson"), posts.as_bytes())?;
     let tests: String = world.experiments.iter().map(json_line).collect();
     write_file(&dir.join("ab_tests.ndjson"), tests.as_bytes())?;

@@ -157,7 +157,7 @@ async fn facebook_posts(
     }
     list(&sim, Platform::Facebook, &page, &params, |p| {
         json!({
-            "id": format!("{page}_{}", p.id),
+            "id": p.served_id(),
             "message": p.caption,
             "created_time": graph_time(p),
             "full_picture": p.image.as_deref().map(|i| sim.image_url(i)),
