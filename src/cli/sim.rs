@@ -118,7 +118,7 @@ async fn run_serve(args: ServeArgs) -> Result<Outcome> {
         creativeiq::synth::write_truth_as(&world, dir, |p| {
             served_post_id(p.platform, &p.account, &p.id)
         })
-            .with_context(|| format!("writing the truth into {}", dir.display()))?;
+        .with_context(|| format!("writing the truth into {}", dir.display()))?;
     }
     let sim = Arc::new(Sim::new(World::from_synth(world), faults, &base, args.seed));
     if args.prerender {

@@ -6,7 +6,10 @@
 //! # What the stage reads and writes
 //!
 //! It reads a [`Dataset`]: a feature matrix with names, the target, optional
-//! balancing weights, and each row's platform, publication time and post id.
+//! balancing weights, and each row's platform, publication time and post id;
+//! from the lake ([`source::read_lake`]: `sql/jobs/training_set.sql`, the
+//! view `training_posts` joined with `features.design`, and the A/B tests
+//! of `sql/jobs/ab_pairs.sql`) or a file ([`source::read_file`]).
 //! [`FeatureAssembler`] builds the rows from a post's context and its row of
 //! `features.design` (posts without an image keep their context features;
 //! see [`prepare`] for how missing values are filled). [`TrainJob`] trains
@@ -23,7 +26,8 @@
 //! The latest weeks are held out by publication time; the hyperparameter
 //! search ([`search`]) and the 5-fold cross-validation run on the earlier
 //! rows only; the model fitted on those rows is scored on the holdout (R²,
-//! RMSE, MAE, Spearman, A/B pairwise accuracy, ratio to a ceiling R²), and
+//! RMSE, MAE, Spearman, A/B pairwise accuracy, ratio to a ceiling R²; see
+//! [`ceiling`] for how the ceiling of synthetic data is computed), and
 //! permutation importance on the holdout gives every kind an importance
 //! with the same meaning. Everything is seeded.
 //!

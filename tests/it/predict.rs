@@ -122,7 +122,10 @@ fn batch_predictions_land_once_and_match_single_predictions() {
         .to_string();
     let one = common::run(lake, &["predict", "--partition", &format!("dt={day}")]);
     assert!(one.status.success(), "{}", common::stderr(&one));
-    let in_day = common::count(lake, &format!("SELECT count(*) AS n FROM posts_valid WHERE dt = '{day}'"));
+    let in_day = common::count(
+        lake,
+        &format!("SELECT count(*) AS n FROM posts_valid WHERE dt = '{day}'"),
+    );
     assert_eq!(
         common::count(lake, "SELECT count(*) AS n FROM predictions.posts"),
         in_day
@@ -137,7 +140,10 @@ fn batch_predictions_land_once_and_match_single_predictions() {
         ),
         valid
     );
-    assert_eq!(common::count(lake, "SELECT count(*) AS n FROM predictions.posts"), valid);
+    assert_eq!(
+        common::count(lake, "SELECT count(*) AS n FROM predictions.posts"),
+        valid
+    );
     // Each platform's champion scored its posts.
     assert_eq!(
         common::count(
@@ -167,7 +173,11 @@ fn batch_predictions_land_once_and_match_single_predictions() {
             .find(|p| p.file_stem().unwrap().to_str() == Some(sha))
             .unwrap();
         let at = post["published_at"].as_str().unwrap().replace(' ', "T");
-        let at = if at.ends_with('Z') { at } else { format!("{at}Z") };
+        let at = if at.ends_with('Z') {
+            at
+        } else {
+            format!("{at}Z")
+        };
         let audience = post["audience_size"].to_string();
         let caption = format!("--caption={}", post["caption"].as_str().unwrap());
         let output = common::run(

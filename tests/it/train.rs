@@ -804,7 +804,10 @@ fn a_simulated_lake_trains_on_posts_with_and_without_image_features() {
         "SELECT count(*) AS n FROM training_posts AS t JOIN features.design AS f \
          ON f.image_sha256 = t.image_found_sha256 AND f.error IS NULL",
     );
-    assert!(posts >= 400 && with_features >= 400, "{posts} {with_features}");
+    assert!(
+        posts >= 400 && with_features >= 400,
+        "{posts} {with_features}"
+    );
     assert!(
         l.trained.contains(&format!(
             "training set: {posts} posts ({with_features} with image features"
@@ -829,14 +832,18 @@ fn a_simulated_lake_trains_on_posts_with_and_without_image_features() {
 
     // The model's input columns: context and design.
     let manifest: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(
-            Path::new(&l.lake).join("models/lake-run/all/gbt_depthwise/manifest.json"),
-        )
-        .unwrap(),
+        &std::fs::read(Path::new(&l.lake).join("models/lake-run/all/gbt_depthwise/manifest.json"))
+            .unwrap(),
     )
     .unwrap();
     let text = manifest.to_string();
-    for column in ["has_image", "posting_hour", "log_audience_size", "colorfulness", "platform_instagram"] {
+    for column in [
+        "has_image",
+        "posting_hour",
+        "log_audience_size",
+        "colorfulness",
+        "platform_instagram",
+    ] {
         assert!(text.contains(column), "{column} missing from the manifest");
     }
 }
@@ -889,9 +896,15 @@ fn a_simulated_lake_reports_ab_accuracy_and_the_ceiling_of_its_label() {
     // (mid-rank, within platform and month of the training rows), against
     // the holdout's labels.
     let mut rates = std::collections::HashMap::new();
-    for line in std::fs::read_to_string(l.truth.join("posts.ndjson")).unwrap().lines() {
+    for line in std::fs::read_to_string(l.truth.join("posts.ndjson"))
+        .unwrap()
+        .lines()
+    {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        let key = (v["platform"].as_str().unwrap().to_string(), v["id"].as_str().unwrap().to_string());
+        let key = (
+            v["platform"].as_str().unwrap().to_string(),
+            v["id"].as_str().unwrap().to_string(),
+        );
         rates.insert(key, v["expected_rate"].as_f64().unwrap());
     }
     let rows = common::query(
@@ -899,7 +912,10 @@ fn a_simulated_lake_reports_ab_accuracy_and_the_ceiling_of_its_label() {
         "SELECT platform, post_id, substr(dt, 1, 7) AS month FROM training_posts",
     );
     let key = |r: &serde_json::Value| {
-        (r["platform"].as_str().unwrap().to_string(), r["post_id"].as_str().unwrap().to_string())
+        (
+            r["platform"].as_str().unwrap().to_string(),
+            r["post_id"].as_str().unwrap().to_string(),
+        )
     };
     let group_of = |r: &serde_json::Value| format!("{}/{}", r["platform"], r["month"]);
     let mut noise_free = std::collections::HashMap::new();
@@ -919,8 +935,15 @@ fn a_simulated_lake_reports_ab_accuracy_and_the_ceiling_of_its_label() {
         "SELECT platform, post_id, actual FROM metrics.holdout_predictions \
          WHERE run = 'lake-run' AND scope = 'all' AND model_kind = 'gbt_depthwise'",
     );
-    let actual: Vec<f64> = holdout.iter().map(|r| r["actual"].as_f64().unwrap()).collect();
+    let actual: Vec<f64> = holdout
+        .iter()
+        .map(|r| r["actual"].as_f64().unwrap())
+        .collect();
     let predicted_ceiling: Vec<f64> = holdout.iter().map(|r| noise_free[&key(r)]).collect();
     let pearson = creativeiq::synth::pearson(&actual, &predicted_ceiling);
-    assert!((pearson * pearson - ceiling).abs() < 1e-9, "{} vs {ceiling}", pearson * pearson);
+    assert!(
+        (pearson * pearson - ceiling).abs() < 1e-9,
+        "{} vs {ceiling}",
+        pearson * pearson
+    );
 }
