@@ -302,18 +302,20 @@ impl TrainJob {
                 }
                 Err(e) => return Err(e),
             };
+            let in_scope = Scope {
+                name: scope,
+                data: &scoped,
+                ceiling_r2: self.ceiling_r2.or_else(|| {
+                    noise_free
+                        .as_ref()
+                        .and_then(|nf| holdout_ceiling(&scoped, &holdout, nf))
+                }),
+                holdout,
+            };
             let mut best: Option<(f64, usize)> = None;
             for &kind in &self.kinds {
                 bar.set_message(format!("{scope} {kind}"));
-                let model = self.train_one(
-                    &run_id,
-                    scope,
-                    kind,
-                    &scoped,
-                    &holdout,
-                    noise_free.as_ref(),
-                    &mut report,
-                )?;
+                let model = self.train_one(&run_id, &in_scope, kind, &mut report)?;
                 if let Some(r2) = model.manifest.scores.holdout.map(|h| h.r2) {
                     if !r2.is_nan() && best.is_none_or(|(b, _)| r2 > b) {
                         best = Some((r2, models.len()));
@@ -349,13 +351,16 @@ impl TrainJob {
     fn train_one(
         &self,
         run_id: &str,
-        scope: &str,
+        in_scope: &Scope,
         kind: ModelKind,
-        data: &Dataset,
-        holdout: &Fold,
-        noise_free: Option<&HashMap<(String, String), f64>>,
         report: &mut TrainReport,
     ) -> Result<SavedModel, TrainError> {
+        let Scope {
+            name: scope,
+            data,
+            ref holdout,
+            ceiling_r2,
+        } = *in_scope;
         let started = Instant::now();
         let seed = self.seed;
         let outcome = match self.fixed_params.get(&kind) {
@@ -444,9 +449,7 @@ impl TrainJob {
             let h = RegressionMetrics::of(&actual, &predicted);
             scores.cv = Some(mean_metrics(&fold_metrics));
             scores.holdout = Some(h);
-            scores.ceiling_r2 = self
-                .ceiling_r2
-                .or_else(|| noise_free.and_then(|nf| holdout_ceiling(data, holdout, nf)));
+            scores.ceiling_r2 = ceiling_r2;
             scores.ceiling_ratio = scores.ceiling_r2.map(|c| h.r2 / c);
             scores.pairwise_accuracy = self.pairwise(scope, &preparation, &fitted)?;
             permutation_importance(
@@ -589,6 +592,14 @@ impl TrainJob {
 /// root (or to a models directory).
 pub fn model_path(run_id: &str, scope: &str, kind: ModelKind) -> String {
     format!("models/{run_id}/{scope}/{}", kind.name())
+}
+
+/// The rows of one scope, their holdout, and their ceiling R² when known.
+struct Scope<'a> {
+    name: &'a str,
+    data: &'a Dataset,
+    holdout: Fold,
+    ceiling_r2: Option<f64>,
 }
 
 /// The ceiling R² on the holdout rows that have a noise-free score.

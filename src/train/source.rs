@@ -388,9 +388,13 @@ fn ab_pairs(
     batches: &[RecordBatch],
 ) -> Result<Option<AbPairs>, TrainError> {
     let bad = |m: String| TrainError::BadDataset(format!("ab_pairs: {m}"));
-    // pair id -> (winner row, loser row, platform)
-    let mut arms: BTreeMap<String, (Option<usize>, Option<usize>, Option<String>)> =
-        BTreeMap::new();
+    #[derive(Default)]
+    struct Arms {
+        winner: Option<usize>,
+        loser: Option<usize>,
+        platform: Option<String>,
+    }
+    let mut arms: BTreeMap<String, Arms> = BTreeMap::new();
     let mut values = Vec::new();
     let mut rows = 0;
     for batch in batches {
@@ -412,17 +416,17 @@ fn ab_pairs(
             values.extend(assembler.row(&context, image.as_ref()));
             let entry = arms.entry(id).or_default();
             if won[i] == Some(1.0) {
-                entry.0 = Some(rows);
+                entry.winner = Some(rows);
             } else {
-                entry.1 = Some(rows);
+                entry.loser = Some(rows);
             }
-            entry.2 = platforms[i].clone();
+            entry.platform = platforms[i].clone();
             rows += 1;
         }
     }
     let pairs: Vec<(usize, usize, Option<String>)> = arms
         .into_values()
-        .filter_map(|(w, l, p)| Some((w?, l?, p)))
+        .filter_map(|a| Some((a.winner?, a.loser?, a.platform)))
         .collect();
     if pairs.is_empty() {
         return Ok(None);
