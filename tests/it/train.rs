@@ -705,7 +705,6 @@ pub struct SyntheticLake {
     pub truth: std::path::PathBuf,
     /// What `train` printed.
     pub trained: String,
-    _dir: tempfile::TempDir,
 }
 
 /// The first day of the synthetic lake's world.
@@ -715,7 +714,12 @@ pub fn synthetic_lake() -> &'static SyntheticLake {
     static LAKE: std::sync::OnceLock<SyntheticLake> = std::sync::OnceLock::new();
     LAKE.get_or_init(|| {
         use creativeiq::sim::{World, WorldConfig};
-        let dir = tempfile::tempdir().unwrap();
+        // Statics are never dropped, so a temporary directory would stay
+        // behind in /tmp: the lake lives in cargo's scratch folder for
+        // integration tests instead, rebuilt by every run.
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("train-synthetic-lake");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
         let world = World::generate_synth(&WorldConfig {
             seed: 5,
             posts: 420,
@@ -724,17 +728,15 @@ pub fn synthetic_lake() -> &'static SyntheticLake {
             days: 56,
             experiments: 40,
         });
-        let truth = dir.path().join("truth");
+        let truth = dir.join("truth");
         creativeiq::synth::write_truth_as(&world, &truth, |p| {
             creativeiq::sim::world::served_post_id(p.platform, &p.account, &p.id)
         })
         .unwrap();
-        let lake = dir.path().join("lake").to_str().unwrap().to_string();
+        let lake = dir.join("lake").to_str().unwrap().to_string();
         {
-            let server = crate::collect::harness::SimServer::start_world(
-                World::from_synth(world),
-                dir.path(),
-            );
+            let server =
+                crate::collect::harness::SimServer::start_world(World::from_synth(world), &dir);
             let collected = server.collect(&lake, LAKE_START, "2026-09-01", &[]);
             assert!(
                 collected.status.code().unwrap_or(2) <= 1,
@@ -776,7 +778,6 @@ pub fn synthetic_lake() -> &'static SyntheticLake {
             lake,
             truth,
             trained: common::stdout(&trained),
-            _dir: dir,
         }
     })
 }
