@@ -7,7 +7,7 @@ LAKE ?= lake
 BIN := target/release/creativeiq
 DEBUG_BIN := target/debug/creativeiq
 
-.PHONY: help demo test lint build build-release bench-import bench-synth bench-collect bench-sql bench-features bench-data contact-sheet clean-lake setup-python setup-chromium test-data report-check bench-train setup-notebooks notebooks notebooks-check notebooks-test
+.PHONY: help demo test lint build build-release bench-import bench-synth bench-collect bench-sql bench-features bench-data contact-sheet clean-lake setup-python setup-chromium test-data report-check bench-train setup-notebooks notebooks notebooks-check notebooks-test train-quick train-full train-production train-synthetic
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -42,6 +42,57 @@ demo: build ## Run the pipeline as far as it exists: simulator, collect, feature
 
 test: setup-python setup-chromium test-data lint notebooks-test ## Run every test (the README's test command)
 	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server RUST_BACKTRACE=0 $(CARGO) test
+
+# Training on a synthetic world: the simulator serves TRAIN_POSTS posts of a
+# world whose truth goes to $(TRAIN_LAKE)-truth/ (for the ceiling); collect,
+# extract features, validate, train, then print the holdout metrics and the
+# champions. Debug build, like `make demo`; the lake starts empty.
+TRAIN_START ?= 2026-05-01
+TRAIN_DAYS ?= 180
+TRAIN_UNTIL ?= 2026-11-01
+TRAIN_ARGS ?=
+
+train-quick: ## Synthetic world of a few thousand posts: collect, features, validate, train, metrics and champions (target/lake-train-quick)
+	@$(MAKE) --no-print-directory train-synthetic TRAIN_LAKE=target/lake-train-quick TRAIN_POSTS=3000 TRAIN_EXPERIMENTS=60 \
+	  TRAIN_ARGS="--search-candidates 3 --search-seconds 30 $(TRAIN_ARGS)"
+
+train-full: ## The same with tens of thousands of posts and the full search (target/lake-train-full)
+	@$(MAKE) --no-print-directory train-synthetic TRAIN_LAKE=target/lake-train-full TRAIN_POSTS=30000 TRAIN_EXPERIMENTS=300
+
+train-synthetic: build
+	@test -n "$(TRAIN_LAKE)" || { echo "train-synthetic: use make train-quick or make train-full"; exit 2; }
+	rm -rf $(TRAIN_LAKE) $(TRAIN_LAKE)-truth
+	@echo "== collecting $(TRAIN_POSTS) synthetic posts from the simulator into $(TRAIN_LAKE)/"
+	scripts/with-sim.sh $(DEBUG_BIN) $(TRAIN_LAKE).env --posts $(TRAIN_POSTS) --experiments $(TRAIN_EXPERIMENTS) \
+	  --start $(TRAIN_START) --days $(TRAIN_DAYS) --truth-dir $(TRAIN_LAKE)-truth -- \
+	  $(DEBUG_BIN) --lake $(TRAIN_LAKE) collect --all --env-file $(TRAIN_LAKE).env --since $(TRAIN_START) --until $(TRAIN_UNTIL) \
+	  || [ $$? -le 1 ]
+	@echo "== extracting the visual features"
+	$(DEBUG_BIN) --lake $(TRAIN_LAKE) features || [ $$? -le 1 ]
+	@echo "== validating the lake"
+	-$(DEBUG_BIN) --lake $(TRAIN_LAKE) validate
+	@echo "== training every model kind, general and per platform (ceiling from the world's truth)"
+	$(DEBUG_BIN) --lake $(TRAIN_LAKE) train --truth $(TRAIN_LAKE)-truth $(TRAIN_ARGS)
+	@echo "== holdout metrics of the run (metrics.model_metrics)"
+	$(DEBUG_BIN) --lake $(TRAIN_LAKE) sql "SELECT scope, model_kind, rows, round(r2, 3) AS r2, round(rmse, 2) AS rmse, round(spearman, 3) AS spearman, round(pairwise_accuracy, 3) AS ab_accuracy, ab_pairs, round(ceiling_r2, 3) AS ceiling_r2, round(ceiling_ratio, 3) AS ceiling_ratio, champion FROM metrics.model_metrics WHERE split = 'holdout' AND r2 IS NOT NULL ORDER BY scope, r2 DESC"
+	@echo "== champions"
+	$(DEBUG_BIN) --lake $(TRAIN_LAKE) models
+	@echo "== scoring every post with the champions (predictions.posts)"
+	$(DEBUG_BIN) --lake $(TRAIN_LAKE) predict --all
+
+PRODUCTION_TOKENS := INSTAGRAM_ACCESS_TOKEN LINKEDIN_ACCESS_TOKEN FACEBOOK_ACCESS_TOKEN DRIBBBLE_ACCESS_TOKEN
+
+train-production: build ## Collect from the real APIs with the tokens of .env, then validate, extract features and train, in $(LAKE)
+	@missing=""; for t in $(PRODUCTION_TOKENS); do \
+	  if [ -z "$${!t:-}" ] && ! grep -Eq "^(export )?$$t=.+" .env 2>/dev/null; then missing="$$missing $$t"; fi; \
+	done; \
+	if [ -n "$$missing" ]; then echo "train-production: missing in .env (or the environment):$$missing"; \
+	  echo "see the seed guide's 'Required API Setup'; make train-quick trains on a synthetic world instead"; exit 2; fi
+	$(DEBUG_BIN) --lake $(LAKE) collect --all --env-file .env || [ $$? -le 1 ]
+	$(DEBUG_BIN) --lake $(LAKE) features || [ $$? -le 1 ]
+	-$(DEBUG_BIN) --lake $(LAKE) validate
+	$(DEBUG_BIN) --lake $(LAKE) train $(TRAIN_ARGS)
+	$(DEBUG_BIN) --lake $(LAKE) models
 
 lint: ## cargo fmt --check and clippy with warnings as errors
 	$(CARGO) fmt --check

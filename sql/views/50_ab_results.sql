@@ -18,6 +18,9 @@
 -- significance_disagrees: the tool called the test significant
 -- (recorded_significance >= 1 - ab_alpha) and the recomputation does not,
 -- or the other way round.
+-- control_image_sha256 / variant_image_sha256: each arm's design, by its
+-- image_sha256 or else the image fetched from its image_url (NULL when
+-- neither is in raw.images); the trainers score A/B pairs on them.
 -- srm_p_value: the sample-ratio-mismatch test of the whole test (chi-square
 -- of the variants' impressions against an equal split, variants - 1 degrees
 -- of freedom); a tiny value means the traffic split is broken and the
@@ -41,8 +44,11 @@ arms AS (
     impressions,
     coalesce(conversions, CAST(round(conversion_rate * impressions) AS BIGINT)) AS conversions,
     coalesce(clicks, CAST(round(click_through_rate * impressions) AS BIGINT)) AS clicks,
+    coalesce(latest.image_sha256, u.sha256) AS image_sha256,
     row_number() OVER (PARTITION BY test_id ORDER BY variant) AS arm
   FROM latest
+  LEFT JOIN image_urls AS u
+    ON latest.image_sha256 IS NULL AND u.url = latest.image_url
 ),
 split AS (
   SELECT
@@ -70,6 +76,8 @@ pairs AS (
     c.started_at,
     c.variant AS control,
     t.variant AS variant,
+    c.image_sha256 AS control_image_sha256,
+    t.image_sha256 AS variant_image_sha256,
     c.impressions AS control_impressions,
     t.impressions AS variant_impressions,
     c.conversions AS control_conversions,
@@ -96,6 +104,7 @@ tested AS (
 )
 SELECT
   t.test_id, t.platform, t.started_at, t.control, t.variant,
+  t.control_image_sha256, t.variant_image_sha256,
   t.control_impressions, t.variant_impressions,
   t.control_conversions, t.variant_conversions,
   t.control_clicks, t.variant_clicks,

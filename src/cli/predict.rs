@@ -1,38 +1,57 @@
 //! `creativeiq predict`: the champion's score for one design, with its
-//! interval, tier and the features that pushed it up or down.
+//! interval, tier and the features that pushed it up or down; or, with
+//! `--partition` / `--all`, every post of the lake scored into
+//! `predictions.posts`.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 
 use creativeiq::features::{analyze_bytes, DecodeLimits};
-use creativeiq::predict::{PredictError, Predictor};
+use creativeiq::lake::Lake;
+use creativeiq::predict::{BatchPredict, PredictError, Predictor, PREDICTIONS_TABLE};
 use creativeiq::train::{ImageFeatures, PostContext, ALL_SCOPE};
 
 use super::{Global, Outcome};
 
 /// Predict a design's performance_score (0..100) with the champion model of
-/// its platform (or the general one), and explain it.
+/// its platform (or the general one), and explain it; or score the lake's
+/// posts of a partition (--partition dt=YYYY-MM-DD) or of every partition
+/// (--all) into the table predictions.posts.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The design: a PNG, JPEG, WebP or GIF file.
-    image: PathBuf,
+    #[arg(required_unless_present_any = ["partition", "all"], requires = "platform")]
+    image: Option<PathBuf>,
     /// Where it will be posted (instagram, linkedin, facebook, tiktok, x, ...).
     #[arg(long)]
-    platform: String,
+    platform: Option<String>,
+    /// Score the lake's valid posts of this partition: dt=YYYY-MM-DD, or a
+    /// range dt=YYYY-MM-DD..YYYY-MM-DD.
+    #[arg(long, conflicts_with_all = ["image", "all"])]
+    partition: Option<String>,
+    /// Score the lake's valid posts of every partition.
+    #[arg(long, conflicts_with = "image")]
+    all: bool,
     /// Posting hour, 0-23 (UTC unless --utc-offset is given).
     #[arg(long, default_value_t = 12)]
     hour: u32,
     /// Posting weekday, 0 = Monday .. 6 = Sunday.
     #[arg(long, default_value_t = 2)]
     weekday: u32,
+    /// The publication time (RFC 3339), instead of --hour and --weekday.
+    #[arg(long, conflicts_with_all = ["hour", "weekday", "utc_offset"])]
+    at: Option<DateTime<FixedOffset>>,
     /// The account's followers.
     #[arg(long)]
     audience: Option<i64>,
-    /// The post is promoted.
-    #[arg(long)]
-    paid: bool,
+    /// The post is promoted (--paid, or --paid false; unknown when absent).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    paid: Option<bool>,
+    /// The media type (image, carousel, ...).
+    #[arg(long, default_value = "image")]
+    media_type: String,
     /// The caption (its length and hashtags are features).
     #[arg(long)]
     caption: Option<String>,
@@ -49,12 +68,15 @@ pub struct Args {
 
 pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     let lake = global.open_lake().await?;
-    let predictor = match Predictor::champion(&lake, &args.platform).await {
+    let (Some(image), Some(platform)) = (&args.image, &args.platform) else {
+        return run_batch(&lake, &args).await;
+    };
+    let predictor = match Predictor::champion(&lake, platform).await {
         Err(PredictError::NoChampion { .. }) => Predictor::champion(&lake, ALL_SCOPE).await?,
         other => other?,
     };
-    let shown_path = args.image.display();
-    let bytes = std::fs::read(&args.image).with_context(|| format!("reading {shown_path}"))?;
+    let shown_path = image.display();
+    let bytes = std::fs::read(image).with_context(|| format!("reading {shown_path}"))?;
     let features =
         analyze_bytes(&bytes, &DecodeLimits::default()).with_context(|| format!("{shown_path}"))?;
     anyhow::ensure!(
@@ -64,17 +86,22 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     // Only the hour and weekday of the time are features: any week will do
     // (2024-01-01 was a Monday).
     let offset = Duration::minutes(i64::from(args.utc_offset.unwrap_or(0)));
-    let published_at = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap()
-        + Duration::days(i64::from(args.weekday))
-        + Duration::hours(i64::from(args.hour))
-        - offset;
+    let published_at = match args.at {
+        Some(at) => at.with_timezone(&Utc),
+        None => {
+            Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap()
+                + Duration::days(i64::from(args.weekday))
+                + Duration::hours(i64::from(args.hour))
+                - offset
+        }
+    };
     let mut post = PostContext {
-        platform: args.platform.clone(),
+        platform: platform.clone(),
         published_at,
         utc_offset_minutes: args.utc_offset,
-        media_type: Some("image".into()),
+        media_type: Some(args.media_type.clone()),
         followers: args.audience,
-        paid: Some(args.paid),
+        paid: args.paid,
         ..Default::default()
     };
     if let Some(caption) = &args.caption {
@@ -115,6 +142,43 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
             "  - {:<22} {:>+7.2}  (value {:.3})",
             c.feature, c.contribution, c.value
         );
+    }
+    Ok(Outcome::Done)
+}
+
+/// `--partition` / `--all`: score the lake's posts into predictions.posts.
+async fn run_batch(lake: &Lake, args: &Args) -> Result<Outcome> {
+    let job = match &args.partition {
+        Some(partition) => {
+            let range = partition.strip_prefix("dt=").with_context(|| {
+                format!(
+                    "--partition {partition:?}: give dt=YYYY-MM-DD or dt=YYYY-MM-DD..YYYY-MM-DD"
+                )
+            })?;
+            let (first, last) = range.split_once("..").unwrap_or((range, range));
+            for day in [first, last] {
+                chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").with_context(|| {
+                    format!("--partition {partition:?}: {day:?} is not YYYY-MM-DD")
+                })?;
+            }
+            BatchPredict::new(first, last)
+        }
+        None => BatchPredict::all(),
+    };
+    let report = job.with_top(args.top.min(5)).run(lake).await?;
+    println!(
+        "scored {} posts ({} with image features, {} on their context alone) into {} in {} dt partitions",
+        report.posts,
+        report.with_image,
+        report.posts - report.with_image,
+        PREDICTIONS_TABLE,
+        report.partitions
+    );
+    for (model, posts) in &report.by_model {
+        println!("  {posts:>6} posts  {model}");
+    }
+    if report.posts == 0 {
+        println!("no valid posts in that range: see `creativeiq validate`");
     }
     Ok(Outcome::Done)
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 
+use creativeiq::sim::world::served_post_id;
 use creativeiq::sim::{Faults, Sim, World, WorldConfig};
 
 use super::Outcome;
@@ -50,6 +51,11 @@ struct ServeArgs {
     /// Write the tokens, accounts and URLs a collector needs to this file.
     #[arg(long)]
     env_file: Option<PathBuf>,
+    /// Write the served world's truth into this directory (posts.ndjson
+    /// with each post's expected rate, ceiling.json, ...; as the truth/ of
+    /// `creativeiq synth`), for `creativeiq train --truth`.
+    #[arg(long)]
+    truth_dir: Option<PathBuf>,
     /// Requests per second per platform before rate limiting.
     #[arg(long)]
     rate_limit: Option<u32>,
@@ -107,7 +113,14 @@ async fn run_serve(args: ServeArgs) -> Result<Outcome> {
         .await
         .with_context(|| format!("binding 127.0.0.1:{port}"))?;
     let base = format!("http://{addr}");
-    let sim = Arc::new(Sim::new(World::generate(&config), faults, &base, args.seed));
+    let world = World::generate_synth(&config);
+    if let Some(dir) = &args.truth_dir {
+        creativeiq::synth::write_truth_as(&world, dir, |p| {
+            served_post_id(p.platform, &p.account, &p.id)
+        })
+        .with_context(|| format!("writing the truth into {}", dir.display()))?;
+    }
+    let sim = Arc::new(Sim::new(World::from_synth(world), faults, &base, args.seed));
     if args.prerender {
         sim.prerender();
     }

@@ -1,5 +1,6 @@
-//! `creativeiq train`: train every model kind on a training file, publish
-//! the models, metric tables and champions into the lake.
+//! `creativeiq train`: train every model kind on the lake's training set
+//! (or a training file), publish the models, metric tables and champions
+//! into the lake.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,18 +8,23 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use creativeiq::train::publish::publish;
-use creativeiq::train::{source, FeatureAssembler, ModelKind, SearchBudget, TrainJob};
+use creativeiq::train::{source, FeatureAssembler, ModelKind, SearchBudget, TrainJob, TrueRates};
 
 use super::{Global, Outcome};
 
-/// Train the models on a training file (Parquet or CSV with post_id,
-/// platform, published_at, performance_score, optional sample_weight, and
-/// numeric feature columns), evaluate them, and publish them to the lake.
+/// Train the models on the lake's training set (training_posts joined with
+/// features.design, sql/jobs/training_set.sql) or on a training file,
+/// evaluate them, and publish them to the lake.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The training file (.parquet or .csv).
+    /// Train on this file instead of the lake (.parquet or .csv with
+    /// post_id, platform, published_at, performance_score, optional
+    /// sample_weight, and numeric feature columns).
     #[arg(long)]
-    dataset: PathBuf,
+    dataset: Option<PathBuf>,
+    /// The extractor version of the image features to train on.
+    #[arg(long, default_value = creativeiq::features::EXTRACTOR_VERSION)]
+    extractor_version: String,
     /// Model kinds to train (default: all).
     #[arg(long, value_delimiter = ',')]
     kinds: Vec<String>,
@@ -41,8 +47,14 @@ pub struct Args {
     #[arg(long, default_value_t = 300)]
     min_platform_rows: usize,
     /// The best R² reachable on this data, when known (synthetic data).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "truth")]
     ceiling_r2: Option<f64>,
+    /// The truth of the synthetic world the data comes from (the
+    /// --truth-dir of `sim serve`, a `synth` output's truth/, or its
+    /// posts.ndjson): each scope's ceiling R² is computed from it on the
+    /// holdout, against the lake's label.
+    #[arg(long)]
+    truth: Option<PathBuf>,
     /// The run's name (default: its UTC start time).
     #[arg(long)]
     run: Option<String>,
@@ -50,7 +62,24 @@ pub struct Args {
 
 pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     let lake = global.open_lake().await?;
-    let data = source::read_file(&args.dataset)?;
+    let (data, assembler, ab_pairs) = match &args.dataset {
+        Some(path) => {
+            let data = source::read_file(path)?;
+            let assembler = FeatureAssembler::recognise(data.feature_names());
+            (data, assembler, None)
+        }
+        None => {
+            let set = source::read_lake(&lake, &args.extractor_version).await?;
+            println!(
+                "training set: {} posts ({} with image features, extractor version {}), {} A/B pairs with features",
+                set.data.len(),
+                set.with_image_features,
+                args.extractor_version,
+                set.ab_pairs.as_ref().map_or(0, |p| p.pairs.len())
+            );
+            (set.data, Some(set.assembler), set.ab_pairs)
+        }
+    };
     let kinds: Vec<ModelKind> = if args.kinds.is_empty() {
         ModelKind::ALL.to_vec()
     } else {
@@ -70,12 +99,25 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
             time_limit: Duration::from_secs(args.search_seconds),
             folds: 3,
         })
+        .with_extractor_version(args.extractor_version.clone())
         .with_progress(!global.quiet);
-    if let Some(assembler) = FeatureAssembler::recognise(data.feature_names()) {
+    if let Some(assembler) = assembler {
         job = job.with_assembler(assembler);
+    }
+    if let Some(pairs) = ab_pairs {
+        job = job.with_ab_pairs(pairs);
     }
     if let Some(c) = args.ceiling_r2 {
         job = job.with_ceiling_r2(c);
+    }
+    if let Some(path) = &args.truth {
+        let rates = TrueRates::read(path)?;
+        println!(
+            "truth: {} posts' expected rates from {}",
+            rates.len(),
+            path.display()
+        );
+        job = job.with_true_rates(rates);
     }
     if let Some(run) = args.run {
         job = job.with_run_id(run);

@@ -23,13 +23,21 @@
 //! - contributions ([`contributions`]): Shapley values for boosted trees,
 //!   median occlusion for the other kinds.
 //!
-//! Batch prediction over a lake partition and the CLI build on
-//! [`Predictor::predict_rows`].
+//! # Batch prediction
+//!
+//! [`BatchPredict`] scores every valid post of a range of dt partitions
+//! with the champion of its platform (or the general one) and writes the
+//! lake table `predictions.posts` (`predictions/posts/dt=<dt>/`), one file
+//! per partition, replaced when the partition is scored again.
+//!
+//! Single and batch predictions both build on [`Predictor::predict_rows`].
 
+mod batch;
 mod contributions;
 
 use serde::Serialize;
 
+pub use batch::{BatchPredict, BatchReport, PREDICTIONS_TABLE};
 pub use contributions::{contributions, Contribution, ContributionMethod};
 
 use crate::lake::Lake;
@@ -55,6 +63,9 @@ pub enum PredictError {
         /// Scopes with a champion.
         known: String,
     },
+    /// Writing the predictions failed.
+    #[error("writing predictions: {0}")]
+    Write(String),
     /// The model was not trained with a feature assembler, so it cannot
     /// build rows from a post.
     #[error("the model has no feature assembler in its manifest; give rows of its input columns")]
@@ -76,6 +87,16 @@ pub enum Tier {
 }
 
 impl Tier {
+    /// The tier's name, as in JSON and the predictions table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::TopQuartile => "top_quartile",
+            Tier::UpperMiddle => "upper_middle",
+            Tier::LowerMiddle => "lower_middle",
+            Tier::BottomQuartile => "bottom_quartile",
+        }
+    }
+
     /// The quartile of a 0..100 percentile score.
     pub fn of(score: f64) -> Tier {
         match score {

@@ -89,6 +89,26 @@ pub struct Post {
     pub impressions: u64,
 }
 
+impl Post {
+    /// The id the platform's API gives the post, which the collector lands
+    /// as `post_id`.
+    pub fn served_id(&self) -> String {
+        served_post_id(self.platform, &self.account, &self.id)
+    }
+}
+
+/// The id a platform's API gives a post of `account` whose synthetic id
+/// is `id`: Facebook's `<page>_<id>`, LinkedIn's share URN, the id itself
+/// elsewhere. The world's truth is written under these ids, so it meets
+/// the lake's posts (`sim serve --truth-dir`).
+pub fn served_post_id(platform: Platform, account: &str, id: &str) -> String {
+    match platform {
+        Platform::Facebook => format!("{account}_{id}"),
+        Platform::Linkedin => format!("urn:li:share:{id}"),
+        _ => id.to_string(),
+    }
+}
+
 /// One arm of an experiment.
 #[derive(Debug, Clone)]
 pub struct Variation {
@@ -163,13 +183,19 @@ impl World {
     /// Generates a world: the synthetic world of `config.posts` posts over
     /// the posting platforms, its designs as images, and its A/B tests.
     pub fn generate(config: &WorldConfig) -> World {
+        World::from_synth(World::generate_synth(config))
+    }
+
+    /// The synthetic world [`World::generate`] serves, with its truth (to
+    /// write it with [`synth::write_truth`] before serving it).
+    pub fn generate_synth(config: &WorldConfig) -> synth::SynthWorld {
         let synth_config = SynthConfig::default()
             .with_seed(config.seed)
             .with_posts(config.posts)
             .with_accounts(config.accounts_per_platform)
             .with_period(config.start, config.days)
             .with_experiments(config.experiments);
-        World::from_synth(synth::generate(&synth_config))
+        synth::generate(&synth_config)
     }
 
     /// The simulator's view of a synthetic world.

@@ -167,7 +167,7 @@ pub use design::{
     ShapeKind, TextLine, TextRole,
 };
 pub use layout::{thirds_offset, BackgroundKind, Recipe, SIZES};
-pub use output::{image_path, write, SynthError, WriteReport};
+pub use output::{image_path, write, write_truth, write_truth_as, SynthError, WriteReport};
 pub use palette::{contrast, Ground, Palette, Rgb, Scheme};
 pub use render::{contact_sheet, encode, encode_as};
 pub use rng::Rng;

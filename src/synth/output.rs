@@ -118,29 +118,19 @@ pub fn write(
         .collect::<Result<Vec<u64>, SynthError>>()?
         .into_iter()
         .sum();
-    let mut posts = String::new();
-    let mut post_truth = String::new();
-    for p in &world.posts {
-        posts.push_str(&json_line(&seed_post(p, &names[p.design.as_str()])));
-        post_truth.push_str(&json_line(p));
-    }
+    let posts: String = world
+        .posts
+        .iter()
+        .map(|p| json_line(&seed_post(p, &names[p.design.as_str()])))
+        .collect();
     write_file(&export.join("posts.ndjson"), posts.as_bytes())?;
-    write_file(&truth.join("posts.ndjson"), post_truth.as_bytes())?;
     let tests: Vec<Value> = world
         .experiments
         .iter()
         .map(|e| seed_ab_test(e, &names))
         .collect();
     write_file(&export.join("ab_tests.json"), &pretty(&tests))?;
-    let test_truth: String = world.experiments.iter().map(json_line).collect();
-    write_file(&truth.join("ab_tests.ndjson"), test_truth.as_bytes())?;
-    let accounts: String = world.accounts.iter().map(json_line).collect();
-    write_file(&truth.join("accounts.ndjson"), accounts.as_bytes())?;
-    write_file(
-        &truth.join("ground_truth.json"),
-        &pretty(&world.config.truth),
-    )?;
-    write_file(&truth.join("ceiling.json"), &pretty(&world.ceiling))?;
+    write_truth(world, &truth)?;
     Ok(WriteReport {
         images: world.designs.len(),
         image_bytes,
@@ -148,6 +138,43 @@ pub fn write(
         experiments: world.experiments.len(),
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Writes the truth of `world` into `dir` (the `truth/` folder of
+/// [`write`]): posts.ndjson, ab_tests.ndjson, accounts.ndjson,
+/// ground_truth.json and ceiling.json. The simulator writes the same files
+/// for the world it serves (`sim serve --truth-dir`).
+pub fn write_truth(world: &SynthWorld, dir: &Path) -> Result<(), SynthError> {
+    write_truth_as(world, dir, |p| p.id.clone())
+}
+
+/// [`write_truth`], with each post's `id` in posts.ndjson given by
+/// `post_id` (the id a platform serves it under; `synth_id` keeps the
+/// generator's).
+pub fn write_truth_as(
+    world: &SynthWorld,
+    dir: &Path,
+    post_id: impl Fn(&SynthPost) -> String,
+) -> Result<(), SynthError> {
+    make_dir(dir)?;
+    let posts: String = world
+        .posts
+        .iter()
+        .map(|p| {
+            let mut value = serde_json::to_value(p).expect("plain data serialises");
+            value["synth_id"] = Value::String(p.id.clone());
+            value["id"] = Value::String(post_id(p));
+            json_line(&value)
+        })
+        .collect();
+    write_file(&dir.join("posts.ndjson"), posts.as_bytes())?;
+    let tests: String = world.experiments.iter().map(json_line).collect();
+    write_file(&dir.join("ab_tests.ndjson"), tests.as_bytes())?;
+    let accounts: String = world.accounts.iter().map(json_line).collect();
+    write_file(&dir.join("accounts.ndjson"), accounts.as_bytes())?;
+    write_file(&dir.join("ground_truth.json"), &pretty(&world.config.truth))?;
+    write_file(&dir.join("ceiling.json"), &pretty(&world.ceiling))?;
+    Ok(())
 }
 
 /// Whether a platform reports views (and counts them as impressions).

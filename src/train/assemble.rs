@@ -116,8 +116,11 @@ pub struct FeatureAssembler {
 }
 
 impl FeatureAssembler {
-    /// An assembler with these one-hot vocabularies (sorted and deduplicated).
+    /// An assembler with these one-hot vocabularies (sorted and
+    /// deduplicated; media types in lower case, as sources spell them
+    /// differently: Instagram's `IMAGE` is everyone's `image`).
     pub fn new(platforms: &[String], media_types: &[String]) -> FeatureAssembler {
+        let media_types: Vec<String> = media_types.iter().map(|m| m.to_lowercase()).collect();
         let sorted = |v: &[String]| {
             let mut v = v.to_vec();
             v.sort();
@@ -126,7 +129,7 @@ impl FeatureAssembler {
         };
         FeatureAssembler {
             platforms: sorted(platforms),
-            media_types: sorted(media_types),
+            media_types: sorted(&media_types),
         }
     }
 
@@ -206,10 +209,11 @@ impl FeatureAssembler {
             .iter()
             .map(|p| flag(*p == post.platform))
             .collect();
+        let media_type = post.media_type.as_deref().map(str::to_lowercase);
         row.extend(
             self.media_types
                 .iter()
-                .map(|m| flag(post.media_type.as_deref() == Some(m.as_str()))),
+                .map(|m| flag(media_type.as_deref() == Some(m.as_str()))),
         );
         let local = post.published_at
             + chrono::Duration::minutes(i64::from(post.utc_offset_minutes.unwrap_or(0)));

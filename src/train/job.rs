@@ -3,13 +3,14 @@
 //! training rows, cross-validate, fit on the training rows, score the
 //! time-based holdout, compute importances, and pick each scope's champion.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::assemble::FeatureAssembler;
+use super::ceiling::{ceiling_r2, TrueRates};
 use super::dataset::{Dataset, Matrix};
 use super::importance::{permutation_importance, regression_score, tier_score};
 use super::manifest::{library_versions, DataRange, Manifest, ModelScores, SavedModel};
@@ -47,6 +48,7 @@ pub struct TrainJob {
     search: SearchBudget,
     fixed_params: BTreeMap<ModelKind, Params>,
     ceiling_r2: Option<f64>,
+    true_rates: Option<TrueRates>,
     ab_pairs: Option<AbPairs>,
     min_scope_rows: usize,
     per_platform: bool,
@@ -67,6 +69,7 @@ impl Default for TrainJob {
             search: SearchBudget::default(),
             fixed_params: BTreeMap::new(),
             ceiling_r2: None,
+            true_rates: None,
             ab_pairs: None,
             min_scope_rows: 300,
             per_platform: true,
@@ -149,6 +152,15 @@ impl TrainJob {
     /// data); the report gives each model's ratio to it.
     pub fn with_ceiling_r2(mut self, ceiling: f64) -> Self {
         self.ceiling_r2 = Some(ceiling);
+        self
+    }
+
+    /// The data's true expected rates (synthetic data): each scope's
+    /// ceiling R² is computed from them on its holdout rows, against the
+    /// data's own label ([`super::ceiling`]). A fixed
+    /// [`TrainJob::with_ceiling_r2`] wins over it.
+    pub fn with_true_rates(mut self, rates: TrueRates) -> Self {
+        self.true_rates = Some(rates);
         self
     }
 
@@ -247,6 +259,16 @@ impl TrainJob {
             run_id: run_id.clone(),
             ..Default::default()
         };
+        let noise_free = self.true_rates.as_ref().map(|t| t.noise_free_scores(data));
+        if let Some(nf) = &noise_free {
+            if nf.len() < data.len() {
+                tracing::warn!(
+                    known = nf.len(),
+                    rows = data.len(),
+                    "the truth covers only some rows; the ceiling is computed on those"
+                );
+            }
+        }
         let mut models = Vec::new();
         for scope in &scopes {
             let scoped = if scope == ALL_SCOPE {
@@ -280,10 +302,20 @@ impl TrainJob {
                 }
                 Err(e) => return Err(e),
             };
+            let in_scope = Scope {
+                name: scope,
+                data: &scoped,
+                ceiling_r2: self.ceiling_r2.or_else(|| {
+                    noise_free
+                        .as_ref()
+                        .and_then(|nf| holdout_ceiling(&scoped, &holdout, nf))
+                }),
+                holdout,
+            };
             let mut best: Option<(f64, usize)> = None;
             for &kind in &self.kinds {
                 bar.set_message(format!("{scope} {kind}"));
-                let model = self.train_one(&run_id, scope, kind, &scoped, &holdout, &mut report)?;
+                let model = self.train_one(&run_id, &in_scope, kind, &mut report)?;
                 if let Some(r2) = model.manifest.scores.holdout.map(|h| h.r2) {
                     if !r2.is_nan() && best.is_none_or(|(b, _)| r2 > b) {
                         best = Some((r2, models.len()));
@@ -319,12 +351,16 @@ impl TrainJob {
     fn train_one(
         &self,
         run_id: &str,
-        scope: &str,
+        in_scope: &Scope,
         kind: ModelKind,
-        data: &Dataset,
-        holdout: &Fold,
         report: &mut TrainReport,
     ) -> Result<SavedModel, TrainError> {
+        let Scope {
+            name: scope,
+            data,
+            ref holdout,
+            ceiling_r2,
+        } = *in_scope;
         let started = Instant::now();
         let seed = self.seed;
         let outcome = match self.fixed_params.get(&kind) {
@@ -402,6 +438,7 @@ impl TrainJob {
             cv_accuracy: None,
             holdout_accuracy: None,
             pairwise_accuracy: None,
+            ceiling_r2: None,
             ceiling_ratio: None,
         };
         let tier_threshold = match &fitted {
@@ -412,7 +449,8 @@ impl TrainJob {
             let h = RegressionMetrics::of(&actual, &predicted);
             scores.cv = Some(mean_metrics(&fold_metrics));
             scores.holdout = Some(h);
-            scores.ceiling_ratio = self.ceiling_r2.map(|c| h.r2 / c);
+            scores.ceiling_r2 = ceiling_r2;
+            scores.ceiling_ratio = scores.ceiling_r2.map(|c| h.r2 / c);
             scores.pairwise_accuracy = self.pairwise(scope, &preparation, &fitted)?;
             permutation_importance(
                 |x| fitted.predict(x),
@@ -464,6 +502,7 @@ impl TrainJob {
                 accuracy: None,
                 pairwise_accuracy: None,
                 ab_pairs: None,
+                ceiling_r2: None,
                 ceiling_ratio: None,
                 params: params_json.clone(),
                 search_candidates: outcome.tried.len(),
@@ -476,6 +515,7 @@ impl TrainJob {
         holdout_row.accuracy = scores.holdout_accuracy;
         holdout_row.pairwise_accuracy = scores.pairwise_accuracy.map(|p| p.0);
         holdout_row.ab_pairs = scores.pairwise_accuracy.map(|p| p.1);
+        holdout_row.ceiling_r2 = scores.ceiling_r2;
         holdout_row.ceiling_ratio = scores.ceiling_ratio;
         report.metrics.push(cv_row);
         report.metrics.push(holdout_row);
@@ -552,6 +592,31 @@ impl TrainJob {
 /// root (or to a models directory).
 pub fn model_path(run_id: &str, scope: &str, kind: ModelKind) -> String {
     format!("models/{run_id}/{scope}/{}", kind.name())
+}
+
+/// The rows of one scope, their holdout, and their ceiling R² when known.
+struct Scope<'a> {
+    name: &'a str,
+    data: &'a Dataset,
+    holdout: Fold,
+    ceiling_r2: Option<f64>,
+}
+
+/// The ceiling R² on the holdout rows that have a noise-free score.
+fn holdout_ceiling(
+    data: &Dataset,
+    holdout: &Fold,
+    noise_free: &HashMap<(String, String), f64>,
+) -> Option<f64> {
+    let (labels, scores): (Vec<f64>, Vec<f64>) = holdout
+        .test
+        .iter()
+        .filter_map(|&i| {
+            let key = (data.platforms()[i].clone(), data.post_ids()[i].clone());
+            noise_free.get(&key).map(|s| (data.target()[i], *s))
+        })
+        .unzip();
+    (labels.len() >= 2).then(|| ceiling_r2(&labels, &scores))
 }
 
 /// Fits on `fold.train` (preparation included) and predicts `fold.test`.

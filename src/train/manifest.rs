@@ -61,7 +61,10 @@ pub struct ModelScores {
     pub holdout_accuracy: Option<f64>,
     /// A/B pairwise accuracy and the number of pairs.
     pub pairwise_accuracy: Option<(f64, usize)>,
-    /// Holdout R² over the ceiling R² given for the data.
+    /// The data's ceiling R² on the holdout (synthetic data).
+    #[serde(default)]
+    pub ceiling_r2: Option<f64>,
+    /// Holdout R² over the ceiling R².
     pub ceiling_ratio: Option<f64>,
 }
 

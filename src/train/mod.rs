@@ -6,7 +6,10 @@
 //! # What the stage reads and writes
 //!
 //! It reads a [`Dataset`]: a feature matrix with names, the target, optional
-//! balancing weights, and each row's platform, publication time and post id.
+//! balancing weights, and each row's platform, publication time and post id;
+//! from the lake ([`source::read_lake`]: `sql/jobs/training_set.sql`, the
+//! view `training_posts` joined with `features.design`, and the A/B tests
+//! of `sql/jobs/ab_pairs.sql`) or a file ([`source::read_file`]).
 //! [`FeatureAssembler`] builds the rows from a post's context and its row of
 //! `features.design` (posts without an image keep their context features;
 //! see [`prepare`] for how missing values are filled). [`TrainJob`] trains
@@ -23,7 +26,8 @@
 //! The latest weeks are held out by publication time; the hyperparameter
 //! search ([`search`]) and the 5-fold cross-validation run on the earlier
 //! rows only; the model fitted on those rows is scored on the holdout (R²,
-//! RMSE, MAE, Spearman, A/B pairwise accuracy, ratio to a ceiling R²), and
+//! RMSE, MAE, Spearman, A/B pairwise accuracy, ratio to a ceiling R²; see
+//! [`ceiling`] for how the ceiling of synthetic data is computed), and
 //! permutation importance on the holdout gives every kind an importance
 //! with the same meaning. Everything is seeded.
 //!
@@ -35,6 +39,7 @@
 
 pub mod assemble;
 mod boosting;
+pub mod ceiling;
 pub mod dataset;
 mod forest;
 pub mod importance;
@@ -54,6 +59,7 @@ mod tier;
 
 pub use assemble::{FeatureAssembler, ImageFeatures, PostContext, TrainingPost};
 pub use boosting::{BoostingParams, Growth};
+pub use ceiling::TrueRates;
 pub use dataset::{Dataset, Matrix, RowInfo};
 pub use forest::ForestParams;
 pub use job::{model_path, AbPairs, TrainJob, TrainOutput, ALL_SCOPE};
@@ -105,6 +111,14 @@ pub enum TrainError {
     /// A run id that cannot name a lake folder.
     #[error("run id {0:?}: use letters, digits, '-', '_' and '.'")]
     BadRunId(String),
+    /// Reading the training set or the posts to score from the lake failed.
+    #[error("reading the lake ({step}): {message}")]
+    Lake {
+        /// The step: opening the tables, or the job of `sql/jobs/`.
+        step: String,
+        /// The query engine's error.
+        message: String,
+    },
     /// A model name is not a kind.
     #[error("unknown model kind {0:?}; known: random_forest, gbt_depthwise, gbt_leafwise, mlp, elastic_net, tier_forest")]
     UnknownKind(String),

@@ -255,6 +255,7 @@ pub fn metric_batches(
             Arc::new(Int64Array::from_iter(
                 m.iter().map(|r| r.ab_pairs.map(|n| n as i64)),
             )),
+            optional(m.iter().map(|r| r.ceiling_r2)),
             optional(m.iter().map(|r| r.ceiling_ratio)),
             text(m.iter().map(|r| &r.params)),
             int64(m.iter().map(|r| r.search_candidates)),

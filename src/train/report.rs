@@ -34,6 +34,8 @@ pub struct ModelMetricsRow {
     pub pairwise_accuracy: Option<f64>,
     /// A/B pairs scored.
     pub ab_pairs: Option<usize>,
+    /// The ceiling R² the ratio is taken to (holdout row, synthetic data).
+    pub ceiling_r2: Option<f64>,
     /// Holdout R² over the ceiling R².
     pub ceiling_ratio: Option<f64>,
     /// The hyperparameters, as JSON.
@@ -154,13 +156,23 @@ impl TrainReport {
     pub fn table(&self) -> String {
         let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
         let mut out = format!(
-            "{:<12} {:<14} {:>6} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8}\n",
-            "scope", "model", "rows", "r2", "rmse", "mae", "spearman", "acc", "ab_acc", "cv_r2"
+            "{:<12} {:<14} {:>6} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7}\n",
+            "scope",
+            "model",
+            "rows",
+            "r2",
+            "rmse",
+            "mae",
+            "spearman",
+            "acc",
+            "ab_acc",
+            "cv_r2",
+            "r2/ceil"
         );
         for m in self.metrics.iter().filter(|m| m.split == "holdout") {
             let cv = self.metric(&m.scope, m.kind, "cv").and_then(|c| c.r2);
             out.push_str(&format!(
-                "{:<12} {:<14} {:>6} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8}{}\n",
+                "{:<12} {:<14} {:>6} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7}{}\n",
                 m.scope,
                 m.kind.name(),
                 m.rows,
@@ -171,6 +183,7 @@ impl TrainReport {
                 f(m.accuracy),
                 f(m.pairwise_accuracy),
                 f(cv),
+                f(m.ceiling_ratio),
                 if m.champion { "  *champion" } else { "" }
             ));
         }

@@ -1,11 +1,14 @@
 //! The predict stage: scores with intervals, tiers and contributions from
 //! models trained on generated data, and the lake's champion.
 
+use std::path::Path;
+
 use creativeiq::lake::Lake;
 use creativeiq::predict::{ContributionMethod, Predictor, Tier};
 use creativeiq::train::publish::publish;
 use creativeiq::train::{Matrix, ModelKind};
 
+use crate::common;
 use crate::train::{friedman, quick};
 
 fn job(kinds: &[ModelKind]) -> creativeiq::train::TrainJob {
@@ -106,4 +109,101 @@ fn other_kinds_explain_by_occlusion_and_the_lake_champion_predicts() {
     let delta = linear.predict_inputs(&moved).unwrap()[0] - base;
     let x3 = contributions.iter().find(|c| c.feature == "x3").unwrap();
     assert!((x3.contribution - delta).abs() < 1e-9);
+}
+
+#[test]
+fn batch_predictions_land_once_and_match_single_predictions() {
+    let l = crate::train::synthetic_lake();
+    let lake = l.lake.as_str();
+    // One partition, then every partition (the first is scored again).
+    let day = common::query(lake, "SELECT min(dt) AS dt FROM posts_valid")[0]["dt"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let one = common::run(lake, &["predict", "--partition", &format!("dt={day}")]);
+    assert!(one.status.success(), "{}", common::stderr(&one));
+    let in_day = common::count(
+        lake,
+        &format!("SELECT count(*) AS n FROM posts_valid WHERE dt = '{day}'"),
+    );
+    assert_eq!(
+        common::count(lake, "SELECT count(*) AS n FROM predictions.posts"),
+        in_day
+    );
+    let all = common::run(lake, &["predict", "--all"]);
+    assert!(all.status.success(), "{}", common::stderr(&all));
+    let valid = common::count(lake, "SELECT count(*) AS n FROM posts_valid");
+    assert_eq!(
+        common::count(
+            lake,
+            "SELECT count(DISTINCT concat(platform, '/', post_id)) AS n FROM predictions.posts"
+        ),
+        valid
+    );
+    assert_eq!(
+        common::count(lake, "SELECT count(*) AS n FROM predictions.posts"),
+        valid
+    );
+    // Each platform's champion scored its posts.
+    assert_eq!(
+        common::count(
+            lake,
+            "SELECT count(*) AS n FROM predictions.posts WHERE model_run <> 'lake-run' \
+             OR (model_scope <> platform AND model_scope <> 'all')"
+        ),
+        0
+    );
+
+    // A few Instagram posts scored one at a time from their image file and
+    // context give the scores the batch wrote.
+    let posts = common::query(
+        lake,
+        "SELECT p.post_id, p.image_sha256, p.score, p.tier, v.published_at, v.audience_size, v.caption, i.format \
+         FROM predictions.posts AS p \
+         JOIN posts_valid AS v ON v.platform = p.platform AND v.post_id = p.post_id \
+         JOIN images AS i ON i.sha256 = p.image_sha256 \
+         WHERE p.platform = 'instagram' ORDER BY p.post_id LIMIT 3",
+    );
+    assert_eq!(posts.len(), 3);
+    for post in &posts {
+        let sha = post["image_sha256"].as_str().unwrap();
+        let blob = std::fs::read_dir(Path::new(lake).join("blobs/images").join(&sha[..2]))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_stem().unwrap().to_str() == Some(sha))
+            .unwrap();
+        let at = post["published_at"].as_str().unwrap().replace(' ', "T");
+        let at = if at.ends_with('Z') {
+            at
+        } else {
+            format!("{at}Z")
+        };
+        let audience = post["audience_size"].to_string();
+        let caption = format!("--caption={}", post["caption"].as_str().unwrap());
+        let output = common::run(
+            lake,
+            &[
+                "predict",
+                blob.to_str().unwrap(),
+                "--platform",
+                "instagram",
+                "--at",
+                &at,
+                "--audience",
+                &audience,
+                &caption,
+                "--json",
+            ],
+        );
+        assert!(output.status.success(), "{}", common::stderr(&output));
+        let single: serde_json::Value =
+            serde_json::from_str(common::stdout(&output).trim()).unwrap();
+        assert_eq!(
+            single["score"].as_f64().unwrap(),
+            post["score"].as_f64().unwrap(),
+            "post {}",
+            post["post_id"]
+        );
+        assert_eq!(single["tier"], post["tier"]);
+    }
 }

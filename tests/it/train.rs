@@ -699,3 +699,258 @@ fn the_predict_command_scores_a_real_image_with_the_champion() {
         .iter()
         .any(|c| c["feature"] == "log_audience_size"));
 }
+
+/// A lake built the way `make train-quick` builds one: the simulator
+/// serving a synthetic world (its truth written beside it), the collector,
+/// the feature job, and one training run (`lake-run`) of three kinds with
+/// the ceiling from the truth. Built once for the train and predict tests.
+pub struct SyntheticLake {
+    /// The lake.
+    pub lake: String,
+    /// The world's truth (`sim serve --truth-dir`).
+    pub truth: std::path::PathBuf,
+    /// What `train` printed.
+    pub trained: String,
+}
+
+/// The first day of the synthetic lake's world.
+pub const LAKE_START: &str = "2026-07-01";
+
+pub fn synthetic_lake() -> &'static SyntheticLake {
+    static LAKE: std::sync::OnceLock<SyntheticLake> = std::sync::OnceLock::new();
+    LAKE.get_or_init(|| {
+        use creativeiq::sim::{World, WorldConfig};
+        // Statics are never dropped, so a temporary directory would stay
+        // behind in /tmp: the lake lives in cargo's scratch folder for
+        // integration tests instead, rebuilt by every run.
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("train-synthetic-lake");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let world = World::generate_synth(&WorldConfig {
+            seed: 5,
+            posts: 420,
+            accounts_per_platform: 2,
+            start: chrono::NaiveDate::parse_from_str(LAKE_START, "%Y-%m-%d").unwrap(),
+            days: 56,
+            experiments: 40,
+        });
+        let truth = dir.join("truth");
+        creativeiq::synth::write_truth_as(&world, &truth, |p| {
+            creativeiq::sim::world::served_post_id(p.platform, &p.account, &p.id)
+        })
+        .unwrap();
+        let lake = dir.join("lake").to_str().unwrap().to_string();
+        {
+            let server =
+                crate::collect::harness::SimServer::start_world(World::from_synth(world), &dir);
+            let collected = server.collect(&lake, LAKE_START, "2026-09-01", &[]);
+            assert!(
+                collected.status.code().unwrap_or(2) <= 1,
+                "{}",
+                common::stderr(&collected)
+            );
+        }
+        let features = common::run(&lake, &["--quiet", "features"]);
+        assert!(
+            features.status.code().unwrap_or(2) <= 1,
+            "{}",
+            common::stderr(&features)
+        );
+        let trained = common::run(
+            &lake,
+            &[
+                "--quiet",
+                "train",
+                "--truth",
+                truth.to_str().unwrap(),
+                "--kinds",
+                "elastic_net,gbt_depthwise,random_forest",
+                "--holdout-weeks",
+                "2",
+                "--folds",
+                "3",
+                "--search-candidates",
+                "2",
+                "--search-seconds",
+                "20",
+                "--min-platform-rows",
+                "55",
+                "--run",
+                "lake-run",
+            ],
+        );
+        assert!(trained.status.success(), "{}", common::stderr(&trained));
+        SyntheticLake {
+            lake,
+            truth,
+            trained: common::stdout(&trained),
+        }
+    })
+}
+
+/// The holdout row of `metrics.model_metrics` of the lake run for a scope
+/// and kind.
+fn lake_metric(lake: &str, scope: &str, kind: &str) -> serde_json::Value {
+    let rows = common::query(
+        lake,
+        &format!(
+            "SELECT r2, pairwise_accuracy, ab_pairs, ceiling_r2, ceiling_ratio FROM metrics.model_metrics \
+             WHERE run = 'lake-run' AND split = 'holdout' AND scope = '{scope}' AND model_kind = '{kind}'"
+        ),
+    );
+    assert_eq!(rows.len(), 1, "{scope} {kind}: {rows:?}");
+    rows[0].clone()
+}
+
+#[test]
+fn a_simulated_lake_trains_on_posts_with_and_without_image_features() {
+    let l = synthetic_lake();
+    let posts = common::count(&l.lake, "SELECT count(*) AS n FROM training_posts");
+    let with_features = common::count(
+        &l.lake,
+        "SELECT count(*) AS n FROM training_posts AS t JOIN features.design AS f \
+         ON f.image_sha256 = t.image_found_sha256 AND f.error IS NULL",
+    );
+    assert!(
+        posts >= 400 && with_features >= 400,
+        "{posts} {with_features}"
+    );
+    assert!(
+        l.trained.contains(&format!(
+            "training set: {posts} posts ({with_features} with image features"
+        )),
+        "{}",
+        l.trained
+    );
+    // The platforms with enough rows got their own models, from the data.
+    let scopes = common::query(
+        &l.lake,
+        "SELECT DISTINCT scope FROM metrics.model_metrics WHERE run = 'lake-run' ORDER BY scope",
+    );
+    let big_platforms = common::query(
+        &l.lake,
+        "SELECT platform AS scope FROM training_posts GROUP BY platform HAVING count(*) >= 55 ORDER BY platform",
+    );
+    assert!(!big_platforms.is_empty());
+    let mut wanted = vec![serde_json::json!({"scope": "all"})];
+    wanted.extend(big_platforms);
+    wanted.sort_by_key(|v| v["scope"].as_str().unwrap().to_string());
+    assert_eq!(scopes, wanted);
+
+    // The model's input columns: context and design.
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(Path::new(&l.lake).join("models/lake-run/all/gbt_depthwise/manifest.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let text = manifest.to_string();
+    for column in [
+        "has_image",
+        "posting_hour",
+        "log_audience_size",
+        "colorfulness",
+        "platform_instagram",
+    ] {
+        assert!(text.contains(column), "{column} missing from the manifest");
+    }
+}
+
+#[test]
+fn on_a_simulated_lake_trees_beat_the_linear_baseline() {
+    let l = synthetic_lake();
+    let r2 = |kind: &str| lake_metric(&l.lake, "all", kind)["r2"].as_f64().unwrap();
+    let (linear, boosted, forest) = (r2("elastic_net"), r2("gbt_depthwise"), r2("random_forest"));
+    assert!(
+        boosted.max(forest) > linear,
+        "best tree model {} vs linear {linear}",
+        boosted.max(forest)
+    );
+    assert!(boosted.max(forest) > 0.05, "{boosted} {forest}");
+}
+
+#[test]
+fn a_simulated_lake_reports_ab_accuracy_and_the_ceiling_of_its_label() {
+    let l = synthetic_lake();
+    // The significant tests whose two designs have features, as the lake
+    // says them.
+    let decided = common::count(
+        &l.lake,
+        "SELECT count(*) AS n FROM ab_results AS r WHERE r.significant AND r.winner IS NOT NULL \
+         AND r.control_image_sha256 IN (SELECT image_sha256 FROM features.design WHERE error IS NULL) \
+         AND r.variant_image_sha256 IN (SELECT image_sha256 FROM features.design WHERE error IS NULL)",
+    );
+    assert!(decided > 0, "the world has no decided A/B test");
+    let m = lake_metric(&l.lake, "all", "gbt_depthwise");
+    assert_eq!(m["ab_pairs"].as_i64(), Some(decided));
+    let accuracy = m["pairwise_accuracy"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&accuracy));
+
+    // The ceiling: on the holdout, against the lake's label, and of the
+    // same size as the generator's own (which ranks every generated post).
+    let ceiling = m["ceiling_r2"].as_f64().unwrap();
+    let ratio = m["ceiling_ratio"].as_f64().unwrap();
+    assert!(ceiling > 0.0 && ceiling <= 1.0, "{ceiling}");
+    assert!((ratio - m["r2"].as_f64().unwrap() / ceiling).abs() < 1e-9);
+    let generator: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(l.truth.join("ceiling.json")).unwrap()).unwrap();
+    let generator_r2 = generator["all"]["r2"].as_f64().unwrap();
+    assert!(
+        (ceiling - generator_r2).abs() < 0.2,
+        "lake ceiling {ceiling}, generator's {generator_r2}"
+    );
+    // Recomputed here from the truth file and the lake: each post's
+    // expected rate ranked like 40_labelled_posts ranks the observed one
+    // (mid-rank, within platform and month of the training rows), against
+    // the holdout's labels.
+    let mut rates = std::collections::HashMap::new();
+    for line in std::fs::read_to_string(l.truth.join("posts.ndjson"))
+        .unwrap()
+        .lines()
+    {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let key = (
+            v["platform"].as_str().unwrap().to_string(),
+            v["id"].as_str().unwrap().to_string(),
+        );
+        rates.insert(key, v["expected_rate"].as_f64().unwrap());
+    }
+    let rows = common::query(
+        &l.lake,
+        "SELECT platform, post_id, substr(dt, 1, 7) AS month FROM training_posts",
+    );
+    let key = |r: &serde_json::Value| {
+        (
+            r["platform"].as_str().unwrap().to_string(),
+            r["post_id"].as_str().unwrap().to_string(),
+        )
+    };
+    let group_of = |r: &serde_json::Value| format!("{}/{}", r["platform"], r["month"]);
+    let mut noise_free = std::collections::HashMap::new();
+    for r in &rows {
+        let own = rates[&key(r)];
+        let peers: Vec<f64> = rows
+            .iter()
+            .filter(|o| group_of(o) == group_of(r))
+            .map(|o| rates[&key(o)])
+            .collect();
+        let below = peers.iter().filter(|p| **p < own).count() as f64;
+        let equal = peers.iter().filter(|p| **p == own).count() as f64;
+        noise_free.insert(key(r), 100.0 * (below + 0.5 * equal) / peers.len() as f64);
+    }
+    let holdout = common::query(
+        &l.lake,
+        "SELECT platform, post_id, actual FROM metrics.holdout_predictions \
+         WHERE run = 'lake-run' AND scope = 'all' AND model_kind = 'gbt_depthwise'",
+    );
+    let actual: Vec<f64> = holdout
+        .iter()
+        .map(|r| r["actual"].as_f64().unwrap())
+        .collect();
+    let predicted_ceiling: Vec<f64> = holdout.iter().map(|r| noise_free[&key(r)]).collect();
+    let pearson = creativeiq::synth::pearson(&actual, &predicted_ceiling);
+    assert!(
+        (pearson * pearson - ceiling).abs() < 1e-9,
+        "{} vs {ceiling}",
+        pearson * pearson
+    );
+}

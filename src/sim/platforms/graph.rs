@@ -171,7 +171,7 @@ fn media(sim: &Sim, platform: Platform, account: &str, params: &Params) -> Respo
             "comments_count": p.comments,
         }),
         _ => json!({
-            "id": format!("{account}_{}", p.id),
+            "id": p.served_id(),
             "message": p.caption,
             "created_time": graph_time(p),
             "full_picture": p.image.as_deref().map(|i| sim.image_url(i)),

@@ -91,7 +91,7 @@ async fn posts(
         .into_iter()
         .map(|p| {
             json!({
-                "id": format!("urn:li:share:{}", p.id),
+                "id": p.served_id(),
                 "author": format!("{ORG}{org}"),
                 "commentary": p.caption,
                 "publishedAt": p.published_at.timestamp_millis(),
