@@ -12,21 +12,18 @@ DEBUG_BIN := target/debug/creativeiq
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-SIM_POSTS ?= 60
+SIM_POSTS ?= 240
 
-demo: build ## Run the pipeline as far as it exists: simulator, collect, features, validate, report, in ./lake
+demo: build ## The whole pipeline in ./lake: simulator, collect, features, validate, train, predict, quality and model reports
 	@echo "== importing the seed-format sample exports into $(LAKE)/"
 	-$(DEBUG_BIN) --lake $(LAKE) import tests/data/seed/instagram_posts.json --platform instagram
 	-$(DEBUG_BIN) --lake $(LAKE) import tests/data/seed/linkedin_posts.ndjson --platform linkedin
 	-$(DEBUG_BIN) --lake $(LAKE) import tests/data/seed/annotations.json tests/data/seed/ab_tests.json
 	-$(DEBUG_BIN) --lake $(LAKE) import tests/data/seed/facebook_page_posts.csv --mapping schemas/mappings/facebook_page_insights.toml
 	@echo "== collecting every platform from the simulator on 127.0.0.1 ($(SIM_POSTS) synthetic posts)"
-	@rm -f target/demo-sim.env; \
-	$(DEBUG_BIN) sim serve --port 0 --posts $(SIM_POSTS) --env-file target/demo-sim.env & sim=$$!; \
-	trap 'kill $$sim 2>/dev/null' EXIT; \
-	for i in $$(seq 100); do [ -s target/demo-sim.env ] && break; sleep 0.1; done; \
-	$(DEBUG_BIN) --lake $(LAKE) collect --all --env-file target/demo-sim.env --since 2026-09-01 --until 2026-11-01; \
-	status=$$?; [ $$status -le 1 ] || exit $$status
+	scripts/with-sim.sh $(DEBUG_BIN) target/demo-sim.env --posts $(SIM_POSTS) -- \
+	  $(DEBUG_BIN) --lake $(LAKE) collect --all --env-file target/demo-sim.env --since 2026-09-01 --until 2026-11-01 \
+	  || [ $$? -le 1 ]
 	@echo "== extracting the visual features of every new image (FEATURES.md)"
 	-$(DEBUG_BIN) --lake $(LAKE) features
 	@echo "== engagement by platform"
@@ -39,6 +36,19 @@ demo: build ## Run the pipeline as far as it exists: simulator, collect, feature
 	-$(DEBUG_BIN) --lake $(LAKE) validate
 	@echo "== the quality report"
 	$(DEBUG_BIN) --lake $(LAKE) report quality
+	@echo "== training every model kind on the lake, general and per platform (a short search; make train-quick learns a bigger world)"
+	$(DEBUG_BIN) --lake $(LAKE) train --search-candidates 2 --search-seconds 20
+	@echo "== the champions"
+	$(DEBUG_BIN) --lake $(LAKE) models
+	@echo "== scoring two new synthetic designs with the champions"
+	@rm -rf target/demo-designs
+	$(DEBUG_BIN) --quiet synth --designs 2 --experiments 0 --seed 7 --out target/demo-designs > /dev/null
+	$(DEBUG_BIN) --lake $(LAKE) predict target/demo-designs/images/d000000.png --platform instagram --hour 18 --weekday 4
+	$(DEBUG_BIN) --lake $(LAKE) predict target/demo-designs/images/d000001.png --platform linkedin --hour 9 --weekday 1
+	@echo "== scoring every valid post of the lake (predictions.posts)"
+	$(DEBUG_BIN) --lake $(LAKE) predict --all
+	@echo "== the model report"
+	$(DEBUG_BIN) --lake $(LAKE) report model
 
 test: setup-python setup-chromium test-data lint notebooks-test ## Run every test (the README's test command)
 	MOTO_SERVER=$(CURDIR)/$(VENV)/bin/moto_server RUST_BACKTRACE=0 $(CARGO) test
@@ -207,14 +217,11 @@ notebooks-check: setup-notebooks ## Fail when a committed notebook carries outpu
 notebooks-test: build setup-notebooks notebooks-check ## Build a small lake (simulator, collect, features, validate, train) and run the notebooks on it and on an empty lake
 	rm -rf $(NB_LAKE) target/notebooks-empty-lake target/nb-sim.env
 	mkdir -p $(NB_LAKE) target/notebooks-empty-lake
-	@$(DEBUG_BIN) --quiet sim serve --port 0 --posts $(NB_SIM_POSTS) --env-file target/nb-sim.env & sim=$$!; \
-	trap 'kill $$sim 2>/dev/null' EXIT; \
-	for i in $$(seq 100); do [ -s target/nb-sim.env ] && break; sleep 0.1; done; \
-	$(DEBUG_BIN) --quiet --lake $(NB_LAKE) collect --all --env-file target/nb-sim.env --since 2026-09-01 --until 2026-11-01; \
-	status=$$?; [ $$status -le 1 ] || exit $$status
+	scripts/with-sim.sh $(DEBUG_BIN) target/nb-sim.env --posts $(NB_SIM_POSTS) -- \
+	  $(DEBUG_BIN) --quiet --lake $(NB_LAKE) collect --all --env-file target/nb-sim.env --since 2026-09-01 --until 2026-11-01 \
+	  || [ $$? -le 1 ]
 	-$(DEBUG_BIN) --quiet --lake $(NB_LAKE) features
 	-$(DEBUG_BIN) --quiet --lake $(NB_LAKE) validate
-	$(DEBUG_BIN) --lake $(NB_LAKE) sql --format csv "SELECT t.post_id, t.platform, t.published_at, t.performance_score, f.brightness, f.contrast_rms, f.colorfulness, f.saturation_mean, f.edge_density, f.text_coverage, f.rule_of_thirds, f.whitespace FROM training_posts AS t JOIN features.design AS f ON f.image_sha256 = t.image_sha256" > target/nb-training.csv
-	for run in nb-1 nb-2; do $(DEBUG_BIN) --quiet --lake $(NB_LAKE) train --dataset target/nb-training.csv --kinds elastic_net,random_forest --search-candidates 1 --folds 3 --holdout-weeks 2 --run $$run --seed $${run#nb-} || exit 2; done
+	for run in nb-1 nb-2; do $(DEBUG_BIN) --quiet --lake $(NB_LAKE) train --kinds elastic_net,random_forest --search-candidates 1 --folds 3 --holdout-weeks 2 --run $$run --seed $${run#nb-} || exit 2; done
 	$(PY) notebooks/run.py --lake target/notebooks-empty-lake --out target/notebooks-empty
 	$(PY) notebooks/run.py --lake $(NB_LAKE) --out target/notebooks
