@@ -37,16 +37,17 @@ demo: build ## The whole pipeline in ./lake: simulator, collect, features, valid
 	@echo "== the quality report"
 	$(DEBUG_BIN) --lake $(LAKE) report quality
 	@echo "== training every model kind on the lake, general and per platform (a short search; make train-quick learns a bigger world)"
-	$(DEBUG_BIN) --lake $(LAKE) train --search-candidates 2 --search-seconds 20
+	$(DEBUG_BIN) --lake $(LAKE) train --holdout-weeks 2 --search-candidates 2 --search-seconds 20 --min-platform-rows 60
 	@echo "== the champions"
 	$(DEBUG_BIN) --lake $(LAKE) models
 	@echo "== scoring two new synthetic designs with the champions"
 	@rm -rf target/demo-designs
 	$(DEBUG_BIN) --quiet synth --designs 2 --experiments 0 --seed 7 --out target/demo-designs > /dev/null
-	$(DEBUG_BIN) --lake $(LAKE) predict target/demo-designs/images/d000000.png --platform instagram --hour 18 --weekday 4
-	$(DEBUG_BIN) --lake $(LAKE) predict target/demo-designs/images/d000001.png --platform linkedin --hour 9 --weekday 1
+	$(DEBUG_BIN) --lake $(LAKE) predict $$(ls target/demo-designs/images/d000000.* | grep -v '\.json$$') --platform instagram --hour 18 --weekday 4
+	$(DEBUG_BIN) --lake $(LAKE) predict $$(ls target/demo-designs/images/d000001.* | grep -v '\.json$$') --platform linkedin --hour 9 --weekday 1
 	@echo "== scoring every valid post of the lake (predictions.posts)"
 	$(DEBUG_BIN) --lake $(LAKE) predict --all
+	$(DEBUG_BIN) --lake $(LAKE) sql "SELECT platform, post_id, round(score, 1) AS score, tier, top_up, top_down FROM predictions.posts ORDER BY score DESC LIMIT 5"
 	@echo "== the model report"
 	$(DEBUG_BIN) --lake $(LAKE) report model
 
