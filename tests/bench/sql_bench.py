@@ -199,6 +199,10 @@ def run_duckdb(sql_dir):
     for table, parts in [("posts", "platform': 'VARCHAR', 'dt"), ("images", "dt"), ("ab_tests", "dt"), ("annotations", "dt")]:
         con.execute(f"CREATE VIEW raw.{table} AS SELECT * FROM read_parquet('{LAKE}/raw/{table}/**/*.parquet', "
                     f"hive_partitioning = true, hive_types = {{'{parts}': 'VARCHAR'}})")
+    # The lake has no images' features here; creativeiq registers the
+    # contract's empty table, so DuckDB gets the same empty table.
+    con.execute("CREATE SCHEMA features; CREATE TABLE features.design "
+                "(image_sha256 VARCHAR, version VARCHAR, dt VARCHAR, error VARCHAR)")
     for f in sorted(os.listdir(os.path.join(sql_dir, "views"))):
         con.execute(open(os.path.join(sql_dir, "views", f)).read())
     setup = time.perf_counter() - started
