@@ -16,7 +16,8 @@
 //! - [`sim`]: a local simulator of the platforms' APIs;
 //! - [`synth`]: a synthetic design world with a known ground truth.
 //! - [`train`]: models of the performance score, their metrics and champions;
-//! - [`predict`]: a model's score for a new design, with its explanation.
+//! - [`predict`]: a model's score for a new design, with its explanation;
+//! - [`stats`]: the distributions and tests the stages share.
 #![warn(missing_docs)]
 
 pub mod collect;
@@ -29,5 +30,6 @@ pub mod predict;
 pub mod quality;
 pub mod query;
 pub mod sim;
+pub mod stats;
 pub mod synth;
 pub mod train;

@@ -15,10 +15,20 @@ const VERSION: &str = "v21.0";
 /// Insights calls in flight per page (the client's concurrency bounds them too).
 const INSIGHTS_CONCURRENCY: usize = 8;
 
-/// Instagram business accounts: media and media insights.
-pub struct Instagram;
-/// Facebook Pages: posts and post insights.
-pub struct Facebook;
+/// A Graph platform: Instagram business accounts (media and media
+/// insights) or Facebook Pages (posts and post insights).
+pub struct Graph(&'static GraphSpec);
+
+impl Graph {
+    /// Instagram business accounts.
+    pub const INSTAGRAM: Graph = Graph(&INSTAGRAM);
+    /// Facebook Pages.
+    pub const FACEBOOK: Graph = Graph(&FACEBOOK);
+
+    fn spec(&self) -> &'static GraphSpec {
+        self.0
+    }
+}
 
 async fn graph_page(
     api: &ApiClient,
@@ -110,23 +120,57 @@ async fn followers(api: &ApiClient, account: &str, field: &str) -> Result<Option
     Ok(value.get(field).and_then(Value::as_u64))
 }
 
+/// What tells the two Graph platforms apart.
+struct GraphSpec {
+    platform: Platform,
+    payload: &'static str,
+    /// The account field that holds its audience.
+    audience_field: &'static str,
+    /// The account's list edge.
+    edge: &'static str,
+    fields: &'static str,
+    /// The insights metrics fetched per item.
+    metrics: &'static str,
+    /// The item field that holds its publication time.
+    time_field: &'static str,
+}
+
+const INSTAGRAM: GraphSpec = GraphSpec {
+    platform: Platform::Instagram,
+    payload: "instagram_media",
+    audience_field: "followers_count",
+    edge: "media",
+    fields: "id,caption,media_type,media_url,thumbnail_url,permalink,timestamp,like_count,comments_count",
+    metrics: "reach,impressions,saved,shares",
+    time_field: "timestamp",
+};
+
+const FACEBOOK: GraphSpec = GraphSpec {
+    platform: Platform::Facebook,
+    payload: "facebook_post",
+    audience_field: "fan_count",
+    edge: "posts",
+    fields: "id,message,created_time,full_picture,permalink_url,shares,reactions.summary(total_count),comments.summary(total_count),promotion_status",
+    metrics: "post_impressions,post_impressions_unique,post_clicks",
+    time_field: "created_time",
+};
+
 #[async_trait]
-impl Adapter for Instagram {
+impl Adapter for Graph {
     fn platform(&self) -> Platform {
-        Platform::Instagram
+        self.spec().platform
     }
     fn payload(&self) -> &'static str {
-        "instagram_media"
+        self.spec().payload
     }
     fn max_page_size(&self) -> usize {
         100
     }
     async fn audience(&self, api: &ApiClient, account: &str) -> Result<Option<u64>, FetchError> {
-        followers(api, account, "followers_count").await
+        followers(api, account, self.spec().audience_field).await
     }
     async fn page(&self, api: &ApiClient, request: &PageRequest<'_>) -> Result<Page, FetchError> {
-        let fields = "id,caption,media_type,media_url,thumbnail_url,permalink,timestamp,like_count,comments_count";
-        graph_page(api, "media", fields, request).await
+        graph_page(api, self.spec().edge, self.spec().fields, request).await
     }
     async fn enrich(
         &self,
@@ -134,66 +178,34 @@ impl Adapter for Instagram {
         _account: &str,
         items: &mut [Value],
     ) -> Result<(), FetchError> {
-        insights(api, items, "reach,impressions,saved,shares").await
+        if self.spec().platform == Platform::Facebook {
+            for item in items.iter_mut() {
+                let promoted =
+                    item.get("promotion_status").and_then(Value::as_str) == Some("active");
+                item["paid"] = json!(promoted);
+            }
+        }
+        insights(api, items, self.spec().metrics).await
     }
     fn item_id(&self, item: &Value) -> Option<String> {
         id_of(item.get("id"))
     }
     fn published_at(&self, item: &Value) -> Option<DateTime<Utc>> {
-        time_of(item.get("timestamp"))
+        time_of(item.get(self.spec().time_field))
     }
-    /// A video's `media_url` is the video; its design is the thumbnail.
     fn image_pointers(&self, item: &Value) -> Vec<String> {
-        if item.get("thumbnail_url").is_some_and(Value::is_string) {
-            vec!["/thumbnail_url".into()]
-        } else {
-            vec!["/media_url".into()]
-        }
+        image_pointers(self.spec().platform, item)
     }
 }
 
-#[async_trait]
-impl Adapter for Facebook {
-    fn platform(&self) -> Platform {
-        Platform::Facebook
-    }
-    fn payload(&self) -> &'static str {
-        "facebook_post"
-    }
-    fn max_page_size(&self) -> usize {
-        100
-    }
-    async fn audience(&self, api: &ApiClient, account: &str) -> Result<Option<u64>, FetchError> {
-        followers(api, account, "fan_count").await
-    }
-    async fn page(&self, api: &ApiClient, request: &PageRequest<'_>) -> Result<Page, FetchError> {
-        let fields = "id,message,created_time,full_picture,permalink_url,shares,reactions.summary(total_count),comments.summary(total_count),promotion_status";
-        graph_page(api, "posts", fields, request).await
-    }
-    async fn enrich(
-        &self,
-        api: &ApiClient,
-        _account: &str,
-        items: &mut [Value],
-    ) -> Result<(), FetchError> {
-        for item in items.iter_mut() {
-            let promoted = item.get("promotion_status").and_then(Value::as_str) == Some("active");
-            item["paid"] = json!(promoted);
+/// An Instagram video's `media_url` is the video; its design is the
+/// thumbnail. A Facebook post's design is its full picture.
+fn image_pointers(platform: Platform, item: &Value) -> Vec<String> {
+    match platform {
+        Platform::Instagram if item.get("thumbnail_url").is_some_and(Value::is_string) => {
+            vec!["/thumbnail_url".into()]
         }
-        insights(
-            api,
-            items,
-            "post_impressions,post_impressions_unique,post_clicks",
-        )
-        .await
-    }
-    fn item_id(&self, item: &Value) -> Option<String> {
-        id_of(item.get("id"))
-    }
-    fn published_at(&self, item: &Value) -> Option<DateTime<Utc>> {
-        time_of(item.get("created_time"))
-    }
-    fn image_pointers(&self, _item: &Value) -> Vec<String> {
-        vec!["/full_picture".into()]
+        Platform::Instagram => vec!["/media_url".into()],
+        _ => vec!["/full_picture".into()],
     }
 }

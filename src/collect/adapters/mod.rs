@@ -134,8 +134,8 @@ pub trait Adapter: Send + Sync {
 /// The adapter of a platform.
 pub fn adapter(platform: Platform) -> Box<dyn Adapter> {
     match platform {
-        Platform::Instagram => Box::new(graph::Instagram),
-        Platform::Facebook => Box::new(graph::Facebook),
+        Platform::Instagram => Box::new(graph::Graph::INSTAGRAM),
+        Platform::Facebook => Box::new(graph::Graph::FACEBOOK),
         Platform::Linkedin => Box::new(linkedin::Linkedin),
         Platform::Tiktok => Box::new(tiktok::Tiktok),
         Platform::X => Box::new(x::X),

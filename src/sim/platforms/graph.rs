@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, MethodRouter};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
@@ -16,16 +16,54 @@ use crate::sim::world::Post;
 use crate::sim::Sim;
 
 pub(super) fn routes() -> Router<Arc<Sim>> {
-    Router::new()
-        .route("/instagram/{version}/{id}/media", get(instagram_media))
-        .route(
-            "/instagram/{version}/{id}/insights",
-            get(instagram_insights),
-        )
-        .route("/instagram/{version}/{id}", get(instagram_account))
-        .route("/facebook/{version}/{id}/posts", get(facebook_posts))
-        .route("/facebook/{version}/{id}/insights", get(facebook_insights))
-        .route("/facebook/{version}/{id}", get(facebook_page))
+    let mut router = Router::new();
+    for (platform, list_path) in [
+        (Platform::Instagram, "media"),
+        (Platform::Facebook, "posts"),
+    ] {
+        let name = platform.name();
+        router = router
+            .route(
+                &format!("/{name}/{{version}}/{{id}}/{list_path}"),
+                endpoint(platform, media),
+            )
+            .route(
+                &format!("/{name}/{{version}}/{{id}}/insights"),
+                endpoint(platform, insights),
+            )
+            .route(
+                &format!("/{name}/{{version}}/{{id}}"),
+                endpoint(platform, account),
+            );
+    }
+    router
+}
+
+/// What one Graph endpoint serves once the token is checked: the object id
+/// of the path and the query.
+type Serve = fn(&Sim, Platform, &str, &Params) -> Response;
+
+/// A GET route that checks the platform's token the Graph way, then serves.
+fn endpoint(platform: Platform, serve: Serve) -> MethodRouter<Arc<Sim>> {
+    get(
+        move |State(sim): State<Arc<Sim>>,
+              Path((_, id)): Path<(String, String)>,
+              Query(params): Query<Params>,
+              headers: HeaderMap| async move {
+            if !authorized(&sim, platform, &headers, &params) {
+                return denied();
+            }
+            serve(&sim, platform, &id, &params)
+        },
+    )
+}
+
+fn no_such_object() -> Response {
+    graph_error(
+        StatusCode::BAD_REQUEST,
+        100,
+        "Unsupported get request. Object does not exist",
+    )
 }
 
 fn graph_error(status: StatusCode, code: u32, message: &str) -> Response {
@@ -69,11 +107,7 @@ fn list(
     item: impl Fn(&Post) -> Value,
 ) -> Response {
     if sim.world().account(platform, account).is_none() {
-        return graph_error(
-            StatusCode::BAD_REQUEST,
-            100,
-            "Unsupported get request. Object does not exist",
-        );
+        return no_such_object();
     }
     let posts = posts_in_window(
         sim,
@@ -123,17 +157,10 @@ fn list(
     Json(json!({"data": data, "paging": paging})).into_response()
 }
 
-async fn instagram_media(
-    State(sim): State<Arc<Sim>>,
-    Path((_, account)): Path<(String, String)>,
-    Query(params): Query<Params>,
-    headers: HeaderMap,
-) -> Response {
-    if !authorized(&sim, Platform::Instagram, &headers, &params) {
-        return denied();
-    }
-    list(&sim, Platform::Instagram, &account, &params, |p| {
-        json!({
+/// The account's media (Instagram) or the page's posts (Facebook).
+fn media(sim: &Sim, platform: Platform, account: &str, params: &Params) -> Response {
+    list(sim, platform, account, params, |p| match platform {
+        Platform::Instagram => json!({
             "id": p.id,
             "caption": p.caption,
             "media_type": "IMAGE",
@@ -142,32 +169,19 @@ async fn instagram_media(
             "timestamp": graph_time(p),
             "like_count": p.likes,
             "comments_count": p.comments,
-        })
-    })
-}
-
-async fn facebook_posts(
-    State(sim): State<Arc<Sim>>,
-    Path((_, page)): Path<(String, String)>,
-    Query(params): Query<Params>,
-    headers: HeaderMap,
-) -> Response {
-    if !authorized(&sim, Platform::Facebook, &headers, &params) {
-        return denied();
-    }
-    list(&sim, Platform::Facebook, &page, &params, |p| {
-        json!({
-            "id": format!("{page}_{}", p.id),
+        }),
+        _ => json!({
+            "id": format!("{account}_{}", p.id),
             "message": p.caption,
             "created_time": graph_time(p),
             "full_picture": p.image.as_deref().map(|i| sim.image_url(i)),
-            "permalink_url": format!("https://www.facebook.com/{page}/posts/{}", p.id),
+            "permalink_url": format!("https://www.facebook.com/{account}/posts/{}", p.id),
             "shares": {"count": p.shares},
             "reactions": {"data": [], "summary": {"total_count": p.likes}},
             "comments": {"data": [], "summary": {"total_count": p.comments}},
             "is_eligible_for_promotion": true,
             "promotion_status": if p.paid { "active" } else { "inactive" },
-        })
+        }),
     })
 }
 
@@ -183,11 +197,7 @@ fn insights(sim: &Sim, platform: Platform, id: &str, params: &Params) -> Respons
         .iter()
         .find(|p| p.platform == platform && p.id == post_id)
     else {
-        return graph_error(
-            StatusCode::BAD_REQUEST,
-            100,
-            "Unsupported get request. Object does not exist",
-        );
+        return no_such_object();
     };
     let metrics = params.get("metric").cloned().unwrap_or_default();
     let mut data = Vec::new();
@@ -220,56 +230,14 @@ fn insights(sim: &Sim, platform: Platform, id: &str, params: &Params) -> Respons
     Json(json!({"data": data})).into_response()
 }
 
-async fn instagram_insights(
-    State(sim): State<Arc<Sim>>,
-    Path((_, id)): Path<(String, String)>,
-    Query(params): Query<Params>,
-    headers: HeaderMap,
-) -> Response {
-    if !authorized(&sim, Platform::Instagram, &headers, &params) {
-        return denied();
+/// The Instagram business account or the Facebook page itself.
+fn account(sim: &Sim, platform: Platform, id: &str, _params: &Params) -> Response {
+    let Some(a) = sim.world().account(platform, id) else {
+        return no_such_object();
+    };
+    match platform {
+        Platform::Instagram => Json(json!({"id": a.id, "followers_count": a.followers, "username": format!("user{}", a.id)})),
+        _ => Json(json!({"id": a.id, "fan_count": a.followers, "followers_count": a.followers, "name": format!("Page {}", a.id)})),
     }
-    insights(&sim, Platform::Instagram, &id, &params)
-}
-
-async fn facebook_insights(
-    State(sim): State<Arc<Sim>>,
-    Path((_, id)): Path<(String, String)>,
-    Query(params): Query<Params>,
-    headers: HeaderMap,
-) -> Response {
-    if !authorized(&sim, Platform::Facebook, &headers, &params) {
-        return denied();
-    }
-    insights(&sim, Platform::Facebook, &id, &params)
-}
-
-async fn instagram_account(
-    State(sim): State<Arc<Sim>>,
-    Path((_, id)): Path<(String, String)>,
-    Query(params): Query<Params>,
-    headers: HeaderMap,
-) -> Response {
-    if !authorized(&sim, Platform::Instagram, &headers, &params) {
-        return denied();
-    }
-    match sim.world().account(Platform::Instagram, &id) {
-        Some(a) => Json(json!({"id": a.id, "followers_count": a.followers, "username": format!("user{}", a.id)})).into_response(),
-        None => graph_error(StatusCode::BAD_REQUEST, 100, "Unsupported get request. Object does not exist"),
-    }
-}
-
-async fn facebook_page(
-    State(sim): State<Arc<Sim>>,
-    Path((_, id)): Path<(String, String)>,
-    Query(params): Query<Params>,
-    headers: HeaderMap,
-) -> Response {
-    if !authorized(&sim, Platform::Facebook, &headers, &params) {
-        return denied();
-    }
-    match sim.world().account(Platform::Facebook, &id) {
-        Some(a) => Json(json!({"id": a.id, "fan_count": a.followers, "followers_count": a.followers, "name": format!("Page {}", a.id)})).into_response(),
-        None => graph_error(StatusCode::BAD_REQUEST, 100, "Unsupported get request. Object does not exist"),
-    }
+    .into_response()
 }
