@@ -29,6 +29,7 @@ pub mod lake;
 pub mod predict;
 pub mod quality;
 pub mod query;
+pub mod retrain;
 pub mod sim;
 pub mod stats;
 pub mod synth;

@@ -8,8 +8,10 @@ mod collect;
 mod features;
 mod import;
 mod models;
+mod monitor;
 mod predict;
 mod report;
+mod retrain;
 mod schema;
 mod sim;
 mod sql;
@@ -79,6 +81,8 @@ pub enum Command {
     Train(train::Args),
     Models(models::Args),
     Predict(predict::Args),
+    Retrain(retrain::Args),
+    Monitor(monitor::Args),
 }
 
 /// How a command ended, when it did not fail.
@@ -108,5 +112,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Train(args) => train::run(global, args).await,
         Command::Models(args) => models::run(global, args).await,
         Command::Predict(args) => predict::run(global, args).await,
+        Command::Retrain(args) => retrain::run(global, args).await,
+        Command::Monitor(args) => monitor::run(global, args).await,
     }
 }

@@ -9,6 +9,7 @@ mod lake;
 mod predict;
 mod quality;
 mod query;
+mod retrain;
 mod s3;
 mod synth;
 mod train;

@@ -3,7 +3,7 @@
 //! nothing; a killed collection resumes to the lake a clean run gives; no
 //! token reaches the lake or the logs; a terminal shows progress.
 
-mod harness;
+pub(crate) mod harness;
 
 use std::collections::BTreeSet;
 use std::process::Stdio;
