@@ -173,21 +173,21 @@ mod tests {
         };
         let (good, bad) = (noisy(0.5), noisy(2.0));
         let rule = PromotionRule::default();
-        let c = rule.compare(&actual, &good, Some(&bad));
+        let c = rule.compare(&actual, &good, Some(bad.as_slice()));
         assert_eq!(c.decision, Decision::Promote, "{}", c.reason);
         assert!(c.p_value.unwrap() < 1e-6 && c.statistic.unwrap() > 0.0);
         // The same model against itself: nothing to promote.
-        let same = rule.compare(&actual, &bad, Some(&bad));
+        let same = rule.compare(&actual, &bad, Some(bad.as_slice()));
         assert_eq!(same.decision, Decision::Keep);
         // Worse is never promoted, however significant.
-        let worse = rule.compare(&actual, &bad, Some(&good));
+        let worse = rule.compare(&actual, &bad, Some(good.as_slice()));
         assert_eq!(worse.decision, Decision::Keep);
         // A margin larger than the gain keeps the champion.
         let strict = PromotionRule {
             alpha: 0.05,
             margin: 0.99,
         };
-        let kept = strict.compare(&actual, &good, Some(&bad));
+        let kept = strict.compare(&actual, &good, Some(bad.as_slice()));
         assert_eq!(kept.decision, Decision::Keep);
         assert!(kept.reason.contains("margin"), "{}", kept.reason);
         let first = rule.compare(&actual, &bad, None);
