@@ -7,7 +7,7 @@ LAKE ?= lake
 BIN := target/release/creativeiq
 DEBUG_BIN := target/debug/creativeiq
 
-.PHONY: help demo test lint build build-release bench-import bench-synth bench-collect bench-sql bench-features bench-data contact-sheet clean-lake setup-python setup-chromium test-data report-check bench-train setup-notebooks notebooks notebooks-check notebooks-test train-quick train-full train-production train-synthetic
+.PHONY: help demo test lint build build-release bench-import bench-synth bench-collect bench-sql bench-features bench-data contact-sheet clean-lake setup-python setup-chromium test-data report-check bench-train setup-notebooks notebooks notebooks-check notebooks-test train-quick train-full train-production train-synthetic retrain
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -90,6 +90,13 @@ train-synthetic: build
 	$(DEBUG_BIN) --lake $(TRAIN_LAKE) models
 	@echo "== scoring every post with the champions (predictions.posts)"
 	$(DEBUG_BIN) --lake $(TRAIN_LAKE) predict --all
+
+RETRAIN_FROM ?= 2026-W37
+RETRAIN_TO ?= 2026-W43
+
+retrain: build ## Weekly champion/challenger retrain of $(LAKE), week by week ($(RETRAIN_FROM)..$(RETRAIN_TO)), then the monitor of the last week
+	$(DEBUG_BIN) --lake $(LAKE) retrain --backfill --from $(RETRAIN_FROM) --to $(RETRAIN_TO) --search-candidates 2 --search-seconds 30 $(RETRAIN_ARGS)
+	$(DEBUG_BIN) --lake $(LAKE) monitor
 
 PRODUCTION_TOKENS := INSTAGRAM_ACCESS_TOKEN LINKEDIN_ACCESS_TOKEN FACEBOOK_ACCESS_TOKEN DRIBBBLE_ACCESS_TOKEN
 

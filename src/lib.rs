@@ -18,6 +18,7 @@
 //! - [`train`]: models of the performance score, their metrics and champions;
 //! - [`predict`]: a model's score for a new design, with its explanation;
 //! - [`insight`]: brand consistency, trends, competitive analysis;
+//! - [`retrain`]: the weekly champion/challenger retrain and model monitoring;
 //! - [`report`]: the HTML reports (quality, models) and their shared charts;
 //! - [`stats`]: the distributions and tests the stages share.
 #![warn(missing_docs)]
@@ -33,6 +34,7 @@ pub mod predict;
 pub mod quality;
 pub mod query;
 pub mod report;
+pub mod retrain;
 pub mod sim;
 pub mod stats;
 pub mod synth;

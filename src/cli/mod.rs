@@ -10,8 +10,10 @@ mod compare;
 mod features;
 mod import;
 mod models;
+mod monitor;
 mod predict;
 mod report;
+mod retrain;
 mod schema;
 mod sim;
 mod sql;
@@ -85,6 +87,8 @@ pub enum Command {
     Brand(brand::Args),
     Trends(trends::Args),
     Compare(compare::Args),
+    Retrain(retrain::Args),
+    Monitor(monitor::Args),
 }
 
 /// How a command ended, when it did not fail.
@@ -117,5 +121,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Brand(args) => brand::run(global, args).await,
         Command::Trends(args) => trends::run(global, args).await,
         Command::Compare(args) => compare::run(global, args).await,
+        Command::Retrain(args) => retrain::run(global, args).await,
+        Command::Monitor(args) => monitor::run(global, args).await,
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::assemble::FeatureAssembler;
@@ -19,7 +19,7 @@ use super::model::{Fitted, ModelKind, Params};
 use super::prepare::Preparation;
 use super::report::{Champion, FoldRow, HoldoutRow, ImportanceRow, ModelMetricsRow, TrainReport};
 use super::search::{search, SearchBudget, SearchOutcome};
-use super::split::{k_fold, time_holdout, Fold};
+use super::split::{holdout_from, k_fold, time_holdout, Fold};
 use super::TrainError;
 
 /// The scope of the model over every platform.
@@ -45,6 +45,7 @@ pub struct TrainJob {
     seed: u64,
     folds: usize,
     holdout_weeks: u32,
+    holdout_from: Option<DateTime<Utc>>,
     search: SearchBudget,
     fixed_params: BTreeMap<ModelKind, Params>,
     ceiling_r2: Option<f64>,
@@ -66,6 +67,7 @@ impl Default for TrainJob {
             seed: 42,
             folds: 5,
             holdout_weeks: 4,
+            holdout_from: None,
             search: SearchBudget::default(),
             fixed_params: BTreeMap::new(),
             ceiling_r2: None,
@@ -133,6 +135,13 @@ impl TrainJob {
     /// The holdout: posts published in the last `weeks` weeks of the data.
     pub fn with_holdout_weeks(mut self, weeks: u32) -> Self {
         self.holdout_weeks = weeks;
+        self
+    }
+
+    /// The holdout: posts published at or after `from` (instead of the
+    /// last weeks of the data; the retrain job holds out one ISO week).
+    pub fn with_holdout_from(mut self, from: DateTime<Utc>) -> Self {
+        self.holdout_from = Some(from);
         self
     }
 
@@ -276,7 +285,11 @@ impl TrainJob {
             } else {
                 data.platform(scope)
             };
-            let holdout = match time_holdout(scoped.published_at(), self.holdout_weeks) {
+            let split = match self.holdout_from {
+                Some(from) => holdout_from(scoped.published_at(), from),
+                None => time_holdout(scoped.published_at(), self.holdout_weeks),
+            };
+            let holdout = match split {
                 Ok(h) if h.train.len() >= 2 * self.folds && h.test.len() >= 2 => h,
                 Ok(h) if scope != ALL_SCOPE => {
                     let why = format!(

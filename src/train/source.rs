@@ -358,7 +358,7 @@ pub fn post_inputs(batch: &RecordBatch) -> Result<Vec<PostInput>, TrainError> {
 }
 
 /// The posts of `sql/jobs/training_set.sql`, with their label and weight.
-fn training_posts(batches: &[RecordBatch]) -> Result<Vec<TrainingPost>, TrainError> {
+pub fn training_posts(batches: &[RecordBatch]) -> Result<Vec<TrainingPost>, TrainError> {
     let mut posts = Vec::new();
     for batch in batches {
         let targets = numbers(batch, "performance_score")?;

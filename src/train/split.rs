@@ -69,6 +69,24 @@ pub fn time_holdout(published_at: &[DateTime<Utc>], weeks: u32) -> Result<Fold, 
     Ok(Fold { train, test })
 }
 
+/// A holdout given by a date: rows published at or after `from` are held
+/// out, the rest train. Errors when either side would be empty.
+pub fn holdout_from(
+    published_at: &[DateTime<Utc>],
+    from: DateTime<Utc>,
+) -> Result<Fold, TrainError> {
+    let (test, train): (Vec<usize>, Vec<usize>) =
+        (0..published_at.len()).partition(|&i| published_at[i] >= from);
+    if train.is_empty() || test.is_empty() {
+        return Err(TrainError::BadHoldout {
+            weeks: 0,
+            train: train.len(),
+            holdout: test.len(),
+        });
+    }
+    Ok(Fold { train, test })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ mod predict;
 mod quality;
 mod query;
 mod report;
+mod retrain;
 mod s3;
 mod synth;
 mod train;
