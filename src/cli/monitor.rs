@@ -69,7 +69,6 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
         &importance,
     )?;
     section("trend (metrics.retrain_runs, metrics.accuracy)", &trend)?;
-    drop(section);
 
     let mut flags = Vec::new();
     for batch in &drift {
