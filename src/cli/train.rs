@@ -8,7 +8,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use creativeiq::train::publish::publish;
-use creativeiq::train::{source, FeatureAssembler, ModelKind, SearchBudget, TrainJob, TrueRates};
+use creativeiq::train::{
+    source, FeatureAssembler, ModelKind, SearchBudget, TrainJob, TrueRates,
+};
 
 use super::{Global, Outcome};
 
@@ -112,11 +114,7 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     }
     if let Some(path) = &args.truth {
         let rates = TrueRates::read(path)?;
-        println!(
-            "truth: {} posts' expected rates from {}",
-            rates.len(),
-            path.display()
-        );
+        println!("truth: {} posts' expected rates from {}", rates.len(), path.display());
         job = job.with_true_rates(rates);
     }
     if let Some(run) = args.run {
