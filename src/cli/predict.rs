@@ -151,12 +151,15 @@ async fn run_batch(lake: &Lake, args: &Args) -> Result<Outcome> {
     let job = match &args.partition {
         Some(partition) => {
             let range = partition.strip_prefix("dt=").with_context(|| {
-                format!("--partition {partition:?}: give dt=YYYY-MM-DD or dt=YYYY-MM-DD..YYYY-MM-DD")
+                format!(
+                    "--partition {partition:?}: give dt=YYYY-MM-DD or dt=YYYY-MM-DD..YYYY-MM-DD"
+                )
             })?;
             let (first, last) = range.split_once("..").unwrap_or((range, range));
             for day in [first, last] {
-                chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
-                    .with_context(|| format!("--partition {partition:?}: {day:?} is not YYYY-MM-DD"))?;
+                chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").with_context(|| {
+                    format!("--partition {partition:?}: {day:?} is not YYYY-MM-DD")
+                })?;
             }
             BatchPredict::new(first, last)
         }

@@ -8,9 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use creativeiq::train::publish::publish;
-use creativeiq::train::{
-    source, FeatureAssembler, ModelKind, SearchBudget, TrainJob, TrueRates,
-};
+use creativeiq::train::{source, FeatureAssembler, ModelKind, SearchBudget, TrainJob, TrueRates};
 
 use super::{Global, Outcome};
 
@@ -114,7 +112,11 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     }
     if let Some(path) = &args.truth {
         let rates = TrueRates::read(path)?;
-        println!("truth: {} posts' expected rates from {}", rates.len(), path.display());
+        println!(
+            "truth: {} posts' expected rates from {}",
+            rates.len(),
+            path.display()
+        );
         job = job.with_true_rates(rates);
     }
     if let Some(run) = args.run {

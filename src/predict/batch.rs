@@ -109,9 +109,8 @@ impl BatchPredict {
                 rows.entry(dt).or_default().push((post, prediction));
             }
         }
-        let contract = contract::table(PREDICTIONS_TABLE).map_err(|e| {
-            PredictError::Write(format!("{PREDICTIONS_TABLE}: {e}"))
-        })?;
+        let contract = contract::table(PREDICTIONS_TABLE)
+            .map_err(|e| PredictError::Write(format!("{PREDICTIONS_TABLE}: {e}")))?;
         let predicted_at = Utc::now();
         for (dt, scored) in &rows {
             let batch = self.batch(contract, scored, predicted_at)?;
@@ -120,7 +119,11 @@ impl BatchPredict {
                 .map_err(|e| PredictError::Write(format!("{PREDICTIONS_TABLE} dt={dt}: {e}")))?;
             report.partitions += 1;
         }
-        tracing::info!(posts = report.posts, partitions = report.partitions, "scored");
+        tracing::info!(
+            posts = report.posts,
+            partitions = report.partitions,
+            "scored"
+        );
         Ok(report)
     }
 
@@ -149,11 +152,9 @@ impl BatchPredict {
         let columns: Vec<ArrayRef> = vec![
             text(&|post, _| post.context.platform.clone()),
             text(&|post, _| post.post_id.clone()),
-            Arc::new(StringArray::from_iter(
-                scored
-                    .iter()
-                    .map(|(post, _)| post.image.as_ref().and(post.image_sha256.clone())),
-            )),
+            Arc::new(StringArray::from_iter(scored.iter().map(|(post, _)| {
+                post.image.as_ref().and(post.image_sha256.clone())
+            }))),
             float(&|p| p.score),
             float(&|p| p.interval.0),
             float(&|p| p.interval.1),

@@ -220,7 +220,10 @@ pub struct LakeTrainingSet {
 /// Reads the training set from the lake: `sql/jobs/training_set.sql` for
 /// the posts and `sql/jobs/ab_pairs.sql` for the A/B tests, both with the
 /// image features of `extractor_version`.
-pub async fn read_lake(lake: &Lake, extractor_version: &str) -> Result<LakeTrainingSet, TrainError> {
+pub async fn read_lake(
+    lake: &Lake,
+    extractor_version: &str,
+) -> Result<LakeTrainingSet, TrainError> {
     let session = Session::open(lake).await.map_err(|e| TrainError::Lake {
         step: "opening the lake's tables".into(),
         message: e.to_string(),
@@ -260,7 +263,12 @@ pub async fn run_job(
         .query(job_sql(job))
         .await
         .map_err(|e| lake_error(&e))?
-        .with_param_values(params.iter().map(|p| ScalarValue::from(*p)).collect::<Vec<_>>())
+        .with_param_values(
+            params
+                .iter()
+                .map(|p| ScalarValue::from(*p))
+                .collect::<Vec<_>>(),
+        )
         .map_err(|e| lake_error(&e))?
         .collect()
         .await
@@ -396,7 +404,9 @@ fn ab_pairs(
         let won = numbers(batch, "won")?;
         let images = image_features(batch)?;
         for (i, image) in images.into_iter().enumerate() {
-            let id = ids[i].clone().ok_or_else(|| bad("a row has no pair_id".into()))?;
+            let id = ids[i]
+                .clone()
+                .ok_or_else(|| bad("a row has no pair_id".into()))?;
             let context = PostContext {
                 platform: platforms[i].clone().unwrap_or_default(),
                 published_at: started[i].ok_or_else(|| bad(format!("{id} has no started_at")))?,
