@@ -1,14 +1,12 @@
 //! `creativeiq retrain`: the weekly champion/challenger retrain of one ISO
 //! week, or a backfill of several weeks (one child process per week).
 
-use std::time::Duration;
-
 use anyhow::{bail, Context, Result};
 use chrono::Utc;
 
 use creativeiq::retrain::{IsoWeek, PromotionRule, RetrainJob};
-use creativeiq::train::{ModelKind, SearchBudget};
 
+use super::train::ModelOptions;
 use super::{Global, Outcome};
 
 /// Retrain on the data up to the end of an ISO week, holding the week out:
@@ -44,27 +42,8 @@ pub struct Args {
     /// Train on the last N weeks before the week only (default: all).
     #[arg(long, value_name = "N")]
     window_weeks: Option<u32>,
-    /// Model kinds of the challengers (default: all).
-    #[arg(long, value_delimiter = ',')]
-    kinds: Vec<String>,
-    /// Seed of every random choice.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    /// Cross-validation folds.
-    #[arg(long, default_value_t = 5)]
-    folds: usize,
-    /// Hyperparameter candidates tried per model kind.
-    #[arg(long, default_value_t = 5)]
-    search_candidates: usize,
-    /// Seconds of hyperparameter search per model kind.
-    #[arg(long, default_value_t = 120)]
-    search_seconds: u64,
-    /// Fewest rows for a platform to get its own challenger.
-    #[arg(long, default_value_t = 300)]
-    min_platform_rows: usize,
-    /// The extractor version of the image features.
-    #[arg(long, default_value = creativeiq::features::EXTRACTOR_VERSION)]
-    extractor_version: String,
+    #[command(flatten)]
+    model: ModelOptions,
 }
 
 pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
@@ -76,14 +55,7 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
         None => IsoWeek::last_complete(Utc::now()),
     };
     let lake = global.open_lake().await?;
-    let kinds: Vec<ModelKind> = if args.kinds.is_empty() {
-        ModelKind::ALL.to_vec()
-    } else {
-        args.kinds
-            .iter()
-            .map(|k| k.parse())
-            .collect::<Result<_, _>>()?
-    };
+    let model = &args.model;
     let job = RetrainJob::new(week)
         .with_force(args.force)
         .with_rule(PromotionRule {
@@ -91,16 +63,12 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
             margin: args.margin,
         })
         .with_window_weeks(args.window_weeks)
-        .with_kinds(&kinds)
-        .with_seed(args.seed)
-        .with_folds(args.folds)
-        .with_search(SearchBudget {
-            max_candidates: args.search_candidates,
-            time_limit: Duration::from_secs(args.search_seconds),
-            folds: 3,
-        })
-        .with_min_scope_rows(args.min_platform_rows)
-        .with_extractor_version(args.extractor_version.clone())
+        .with_kinds(&model.kinds()?)
+        .with_seed(model.seed)
+        .with_folds(model.folds)
+        .with_search(model.search())
+        .with_min_scope_rows(model.min_platform_rows)
+        .with_extractor_version(model.extractor_version.clone())
         .with_settings(global.settings(&lake).await?)
         .with_progress(!global.quiet);
     let report = job.run(&lake).await?;

@@ -22,30 +22,11 @@ pub struct Args {
     /// sample_weight, and numeric feature columns).
     #[arg(long)]
     dataset: Option<PathBuf>,
-    /// The extractor version of the image features to train on.
-    #[arg(long, default_value = creativeiq::features::EXTRACTOR_VERSION)]
-    extractor_version: String,
-    /// Model kinds to train (default: all).
-    #[arg(long, value_delimiter = ',')]
-    kinds: Vec<String>,
-    /// Seed of every random choice.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
+    #[command(flatten)]
+    model: ModelOptions,
     /// Weeks of the latest data held out for the final evaluation.
     #[arg(long, default_value_t = 4)]
     holdout_weeks: u32,
-    /// Cross-validation folds.
-    #[arg(long, default_value_t = 5)]
-    folds: usize,
-    /// Hyperparameter candidates tried per model kind.
-    #[arg(long, default_value_t = 5)]
-    search_candidates: usize,
-    /// Seconds of hyperparameter search per model kind.
-    #[arg(long, default_value_t = 120)]
-    search_seconds: u64,
-    /// Fewest rows for a platform to get its own models.
-    #[arg(long, default_value_t = 300)]
-    min_platform_rows: usize,
     /// The best R² reachable on this data, when known (synthetic data).
     #[arg(long, conflicts_with = "truth")]
     ceiling_r2: Option<f64>,
@@ -60,6 +41,55 @@ pub struct Args {
     run: Option<String>,
 }
 
+/// The training options `train` and `retrain` share.
+#[derive(Debug, clap::Args)]
+pub struct ModelOptions {
+    /// The extractor version of the image features to train on.
+    #[arg(long, default_value = creativeiq::features::EXTRACTOR_VERSION)]
+    pub extractor_version: String,
+    /// Model kinds to train (default: all).
+    #[arg(long, value_delimiter = ',')]
+    pub kinds: Vec<String>,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Cross-validation folds.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Hyperparameter candidates tried per model kind.
+    #[arg(long, default_value_t = 5)]
+    pub search_candidates: usize,
+    /// Seconds of hyperparameter search per model kind.
+    #[arg(long, default_value_t = 120)]
+    pub search_seconds: u64,
+    /// Fewest rows for a platform to get its own models.
+    #[arg(long, default_value_t = 300)]
+    pub min_platform_rows: usize,
+}
+
+impl ModelOptions {
+    /// The model kinds asked for, all when none is named.
+    pub fn kinds(&self) -> Result<Vec<ModelKind>> {
+        if self.kinds.is_empty() {
+            return Ok(ModelKind::ALL.to_vec());
+        }
+        Ok(self
+            .kinds
+            .iter()
+            .map(|k| k.parse())
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// The hyperparameter search budget per model kind.
+    pub fn search(&self) -> SearchBudget {
+        SearchBudget {
+            max_candidates: self.search_candidates,
+            time_limit: Duration::from_secs(self.search_seconds),
+            folds: 3,
+        }
+    }
+}
+
 pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     let lake = global.open_lake().await?;
     let (data, assembler, ab_pairs) = match &args.dataset {
@@ -69,37 +99,26 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
             (data, assembler, None)
         }
         None => {
-            let set = source::read_lake(&lake, &args.extractor_version).await?;
+            let set = source::read_lake(&lake, &args.model.extractor_version).await?;
             println!(
                 "training set: {} posts ({} with image features, extractor version {}), {} A/B pairs with features",
                 set.data.len(),
                 set.with_image_features,
-                args.extractor_version,
+                args.model.extractor_version,
                 set.ab_pairs.as_ref().map_or(0, |p| p.pairs.len())
             );
             (set.data, Some(set.assembler), set.ab_pairs)
         }
     };
-    let kinds: Vec<ModelKind> = if args.kinds.is_empty() {
-        ModelKind::ALL.to_vec()
-    } else {
-        args.kinds
-            .iter()
-            .map(|k| k.parse())
-            .collect::<Result<_, _>>()?
-    };
+    let model = &args.model;
     let mut job = TrainJob::new()
-        .with_kinds(&kinds)
-        .with_seed(args.seed)
+        .with_kinds(&model.kinds()?)
+        .with_seed(model.seed)
         .with_holdout_weeks(args.holdout_weeks)
-        .with_folds(args.folds)
-        .with_min_scope_rows(args.min_platform_rows)
-        .with_search(SearchBudget {
-            max_candidates: args.search_candidates,
-            time_limit: Duration::from_secs(args.search_seconds),
-            folds: 3,
-        })
-        .with_extractor_version(args.extractor_version.clone())
+        .with_folds(model.folds)
+        .with_min_scope_rows(model.min_platform_rows)
+        .with_search(model.search())
+        .with_extractor_version(model.extractor_version.clone())
         .with_progress(!global.quiet);
     if let Some(assembler) = assembler {
         job = job.with_assembler(assembler);
