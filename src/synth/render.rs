@@ -83,7 +83,7 @@ pub fn encode_as(design: &Design, format: ImageFormat) -> Vec<u8> {
     let mut out = Vec::with_capacity(canvas.px.len() / 8);
     match format {
         ImageFormat::Png => {
-            PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
+            PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Paeth)
                 .write_image(&canvas.px, w, h, image::ExtendedColorType::Rgb8)
                 .expect("encoding an in-memory RGB buffer to PNG cannot fail");
         }
@@ -311,14 +311,17 @@ fn paint_texture(canvas: &mut Canvas, colours: &[Rgb; 3], cell: f32, grain: f32,
             *b = top + (bottom - top) * fy;
         }
         let grain_row = &tile[(y % TILE) * TILE..(y % TILE + 1) * TILE];
-        for (x, (p, &(ix, fx))) in row.chunks_exact_mut(3).zip(&columns).enumerate() {
+        for ((p, &(ix, fx)), &g) in row
+            .chunks_exact_mut(3)
+            .zip(&columns)
+            .zip(grain_row.iter().cycle())
+        {
             let v = between[ix] + (between[ix + 1] - between[ix]) * fx;
             // Stretch the noise (it clusters around 0.5) over the ramp.
             let v = ((v - 0.5) * 2.2 + 0.5).clamp(0.0, 1.0);
             let c = lut[(v * 255.0) as usize];
-            let g = grain_row[x % TILE];
-            for k in 0..3 {
-                p[k] = (i16::from(c[k]) + g).clamp(0, 255) as u8;
+            for (d, c) in p.iter_mut().zip(c) {
+                *d = (i16::from(c) + g).clamp(0, 255) as u8;
             }
         }
     }
@@ -342,13 +345,49 @@ fn fill_sdf(
     let x1 = (centre[0] + reach[0] + pad).ceil().min(canvas.w as f32) as i64;
     let y0 = (centre[1] - reach[1] - pad).floor().max(0.0) as i64;
     let y1 = (centre[1] + reach[1] + pad).ceil().min(canvas.h as f32) as i64;
-    for y in y0..y1 {
-        let dy = y as f32 + 0.5 - centre[1];
-        for x in x0..x1 {
-            let dx = x as f32 + 0.5 - centre[0];
-            let coverage = (0.5 - sdf(dx, dy) / soft).clamp(0.0, 1.0);
-            if coverage > 0.0 {
-                canvas.blend(x, y, paint(dx, dy), coverage * alpha);
+    if x0 >= x1 || y0 >= y1 || alpha <= 0.0 {
+        return;
+    }
+    let stride = canvas.w as usize * 3;
+    let inv_soft = 1.0 / soft;
+    // Every sdf here is 1-Lipschitz, so one sample at a tile's centre tells
+    // whether the whole tile is outside (skip it) or fully covered (no
+    // per-pixel distance): most of a large shape's pixels are one or the
+    // other, and only the tiles on its edge need the per-pixel work.
+    const TILE: i64 = 8;
+    let tile_reach = TILE as f32 * std::f32::consts::FRAC_1_SQRT_2 + 1.0;
+    for ty in (y0..y1).step_by(TILE as usize) {
+        let ty1 = (ty + TILE).min(y1);
+        for tx in (x0..x1).step_by(TILE as usize) {
+            let tx1 = (tx + TILE).min(x1);
+            let cx = 0.5 * (tx + tx1) as f32 - centre[0];
+            let cy = 0.5 * (ty + ty1) as f32 - centre[1];
+            let d = sdf(cx, cy);
+            let inside = d + tile_reach <= -0.5 * soft;
+            if d - tile_reach >= 0.5 * soft {
+                continue;
+            }
+            for y in ty..ty1 {
+                let dy = y as f32 + 0.5 - centre[1];
+                // The bounds above are clamped to the canvas, so each row's
+                // span can be sliced once instead of checked per pixel.
+                let row = &mut canvas.px[y as usize * stride..][tx as usize * 3..tx1 as usize * 3];
+                for (x, p) in (tx..tx1).zip(row.chunks_exact_mut(3)) {
+                    let dx = x as f32 + 0.5 - centre[0];
+                    let a = if inside {
+                        alpha
+                    } else {
+                        (0.5 - sdf(dx, dy) * inv_soft).clamp(0.0, 1.0) * alpha
+                    };
+                    if a >= 1.0 {
+                        p.copy_from_slice(&paint(dx, dy));
+                    } else if a > 0.0 {
+                        for (d, c) in p.iter_mut().zip(paint(dx, dy)) {
+                            let v = f32::from(*d);
+                            *d = (v + (f32::from(c) - v) * a + 0.5) as u8;
+                        }
+                    }
+                }
             }
         }
     }
