@@ -63,9 +63,11 @@ pub enum QualityError {
 
 /// Writes the SQL a validation runs, for another engine (DuckDB, Spark):
 /// `views/` (the meta tables, the views in order, and the views a run
-/// computes once, see [`Session::materialize`](crate::query::Session::materialize)) and `checks/` (each
-/// check with its thresholds and reference day filled in). Returns the
-/// number of files written.
+/// computes once, with the columns it keeps of them, see
+/// [`Session::materialize`](crate::query::Session::materialize)) and
+/// `checks/` (each check with its thresholds and reference day filled in).
+/// Plans the checks over `lake`'s tables, reads no data. Returns the number
+/// of files written.
 pub async fn dump_sql(
     validation: &Validation,
     settings: &crate::query::Settings,

@@ -18,7 +18,8 @@ use crate::query::{Session, Settings};
 use super::check::{checks, Check, Severity, CHECK_COLUMNS};
 use super::QualityError;
 
-/// Views most checks read, computed once per run instead of once per check.
+/// Views most checks read, computed once per run instead of once per check
+/// (only the columns the checks read).
 pub const SHARED_VIEWS: [&str; 1] = ["posts_checked"];
 
 /// How a check ended.

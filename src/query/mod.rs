@@ -259,8 +259,8 @@ impl Session {
         let mut read = vec![false; schema.fields().len()];
         let mut scanned = false;
         let state = self.ctx.state();
-        for sql in queries {
-            let optimized = match state.create_logical_plan(sql).await {
+        for query in queries {
+            let optimized = match state.create_logical_plan(query).await {
                 Ok(plan) => state.optimize(&plan),
                 Err(e) => Err(e),
             };
