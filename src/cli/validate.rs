@@ -67,7 +67,8 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
         validation = validation.with_param(check.trim(), key.trim(), value.trim());
     }
     if let Some(dir) = &args.dump_sql {
-        let written = creativeiq::quality::dump_sql(&validation, &settings, dir)
+        let written = creativeiq::quality::dump_sql(&validation, &settings, &lake, dir)
+            .await
             .with_context(|| format!("writing the SQL into {}", dir.display()))?;
         println!("wrote {written} files into {}", dir.display());
         return Ok(Outcome::Done);

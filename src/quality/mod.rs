@@ -63,14 +63,19 @@ pub enum QualityError {
 
 /// Writes the SQL a validation runs, for another engine (DuckDB, Spark):
 /// `views/` (the meta tables, the views in order, and the views a run
-/// computes once, see [`Session::materialize`](crate::query::Session::materialize)) and `checks/` (each
-/// check with its thresholds and reference day filled in). Returns the
-/// number of files written.
-pub fn dump_sql(
+/// computes once, with the columns it keeps of them, see
+/// [`Session::materialize`](crate::query::Session::materialize)) and
+/// `checks/` (each check with its thresholds and reference day filled in).
+/// Plans the checks over `lake`'s tables, reads no data. Returns the number
+/// of files written.
+pub async fn dump_sql(
     validation: &Validation,
     settings: &crate::query::Settings,
+    lake: &crate::lake::Lake,
     dir: &std::path::Path,
 ) -> Result<usize, QualityError> {
+    let session = crate::query::Session::open_with(lake, settings).await?;
+    let shared = validation.shared_columns(&session).await?;
     let write = |path: std::path::PathBuf, text: &str| {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|source| QualityError::Write {
@@ -88,10 +93,11 @@ pub fn dump_sql(
         write(dir.join("views").join(file), &sql)?;
         written += 1;
     }
-    for (i, view) in run::SHARED_VIEWS.iter().enumerate() {
+    for (i, (view, columns)) in shared.iter().enumerate() {
+        let Some(columns) = columns else { continue };
         write(
             dir.join("views").join(format!("99_materialize_{i}.sql")),
-            &crate::query::portable_materialize_sql(view),
+            &crate::query::portable_materialize_sql(view, columns),
         )?;
         written += 1;
     }

@@ -18,7 +18,8 @@ use crate::query::{Session, Settings};
 use super::check::{checks, Check, Severity, CHECK_COLUMNS};
 use super::QualityError;
 
-/// Views most checks read, computed once per run instead of once per check.
+/// Views most checks read, computed once per run instead of once per check
+/// (only the columns the checks read).
 pub const SHARED_VIEWS: [&str; 1] = ["posts_checked"];
 
 /// How a check ended.
@@ -243,6 +244,34 @@ impl Validation {
         Ok(all)
     }
 
+    /// The SQL of `checks` as this run runs it; a check whose SQL cannot be
+    /// resolved is left out (it reports that error when it runs).
+    fn resolved_sql(
+        &self,
+        checks: &[Check],
+        as_of: NaiveDate,
+    ) -> Result<Vec<String>, QualityError> {
+        let day = as_of.format("%Y-%m-%d").to_string();
+        Ok(checks
+            .iter()
+            .filter_map(|c| c.resolved_sql(&day).ok())
+            .collect())
+    }
+
+    /// The columns of each of [`SHARED_VIEWS`] this run keeps in memory
+    /// (None: no check reads the view, so it is not computed once).
+    pub async fn shared_columns(
+        &self,
+        session: &Session,
+    ) -> Result<Vec<(&'static str, Option<Vec<String>>)>, QualityError> {
+        let sql = self.resolved_sql(&self.checks()?, self.as_of())?;
+        let mut shared = Vec::with_capacity(SHARED_VIEWS.len());
+        for view in SHARED_VIEWS {
+            shared.push((view, session.columns_read(view, &sql).await?));
+        }
+        Ok(shared)
+    }
+
     /// The reference day of the run.
     pub fn as_of(&self) -> NaiveDate {
         self.as_of.unwrap_or_else(|| Utc::now().date_naive())
@@ -262,9 +291,21 @@ impl Validation {
             None => Session::lake_settings(lake, &[]).await?,
         };
         let session = Session::open_with(lake, &settings).await?;
+        let sql = self.resolved_sql(&checks, as_of)?;
         for view in SHARED_VIEWS {
-            let rows = session.materialize(view).await?;
-            tracing::info!(view, rows, "materialized for the checks");
+            // Only the columns the checks read: the view's others (the
+            // snapshot counts, the engagement rates...) would cost a window
+            // and gigabytes over ten million posts for no check.
+            let Some(columns) = session.columns_read(view, &sql).await? else {
+                continue;
+            };
+            let rows = session.materialize(view, Some(&columns)).await?;
+            tracing::info!(
+                view,
+                rows,
+                columns = columns.len(),
+                "materialized for the checks"
+            );
         }
         let bar = self.progress_bar(checks.len() as u64);
         let mut outcomes = Vec::with_capacity(checks.len());

@@ -23,6 +23,9 @@ use arrow::array::StringArray;
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use datafusion::catalog::MemorySchemaProvider;
+use datafusion::catalog::TableProvider;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::empty::EmptyTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
@@ -30,6 +33,7 @@ use datafusion::datasource::listing::{
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 
 use crate::contract::{tables, Contract, SQL_VIEWS};
@@ -227,18 +231,106 @@ impl Session {
         Ok(())
     }
 
-    /// Computes `view` once and keeps it in memory for the rest of the
-    /// session: queries that read it (directly, or through the views
-    /// registered after it, which are registered again) no longer recompute
-    /// it. For a batch of queries over one expensive view, such as the
-    /// checks of a validation run over `posts_checked`.
-    pub async fn materialize(&self, view: &str) -> Result<usize, QueryError> {
-        let context = || format!("materializing view {view}");
+    /// The columns of `view` that `queries` read, directly or through the
+    /// views registered after it, in the view's column order; None when no
+    /// query reads the view. A query that cannot be planned counts as
+    /// reading every column (it reports its own error when it runs).
+    pub async fn columns_read(
+        &self,
+        view: &str,
+        queries: &[String],
+    ) -> Result<Option<Vec<String>>, QueryError> {
+        let context = || format!("finding the columns of view {view} the queries read");
         let frame = self
             .ctx
             .table(view)
             .await
             .map_err(QueryError::datafusion(context()))?;
+        let schema = Arc::new(frame.schema().as_arrow().clone());
+        let all = || schema.fields().iter().map(|f| f.name().clone()).collect();
+        let Some((stem, sql)) = SQL_VIEWS.iter().find(|(stem, _)| view_name(stem) == view) else {
+            return Ok(Some(all()));
+        };
+        // An empty stand-in with the view's schema: planning a query over it
+        // shows which columns the query reads without computing the view.
+        self.replace_view(view, Arc::new(EmptyTable::new(schema.clone())))
+            .await?;
+        self.register_views_after(view, false).await?;
+        let mut read = vec![false; schema.fields().len()];
+        let mut scanned = false;
+        let state = self.ctx.state();
+        for query in queries {
+            let optimized = match state.create_logical_plan(query).await {
+                Ok(plan) => state.optimize(&plan),
+                Err(e) => Err(e),
+            };
+            let Ok(plan) = optimized else {
+                scanned = true;
+                read.iter_mut().for_each(|r| *r = true);
+                continue;
+            };
+            plan.apply_with_subqueries(|node| {
+                if let LogicalPlan::TableScan(scan) = node {
+                    let named_view = scan.table_name.table() == view
+                        && scan.table_name.schema().is_none_or(|s| s == "public");
+                    if named_view {
+                        scanned = true;
+                        match &scan.projection {
+                            Some(columns) => columns.iter().for_each(|&i| read[i] = true),
+                            None => read.iter_mut().for_each(|r| *r = true),
+                        }
+                    }
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+            .map_err(QueryError::datafusion(context()))?;
+        }
+        self.register_view(stem, sql).await?;
+        self.register_views_after(view, false).await?;
+        if !scanned {
+            return Ok(None);
+        }
+        // A query that only counts rows reads no column, but the rows must stay.
+        if !read.contains(&true) {
+            read[0] = true;
+        }
+        Ok(Some(
+            schema
+                .fields()
+                .iter()
+                .zip(read)
+                .filter(|(_, read)| *read)
+                .map(|(field, _)| field.name().clone())
+                .collect(),
+        ))
+    }
+
+    /// Computes `view` once and keeps it in memory for the rest of the
+    /// session: queries that read it (directly, or through the views
+    /// registered after it, which are registered again) no longer recompute
+    /// it. For a batch of queries over one expensive view, such as the
+    /// checks of a validation run over `posts_checked`.
+    ///
+    /// With `columns`, only those are computed and kept (see
+    /// [`Session::columns_read`]); a later view that reads another column no
+    /// longer exists in this session.
+    pub async fn materialize(
+        &self,
+        view: &str,
+        columns: Option<&[String]>,
+    ) -> Result<usize, QueryError> {
+        let context = || format!("materializing view {view}");
+        let mut frame = self
+            .ctx
+            .table(view)
+            .await
+            .map_err(QueryError::datafusion(context()))?;
+        if let Some(columns) = columns {
+            let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+            frame = frame
+                .select_columns(&names)
+                .map_err(QueryError::datafusion(context()))?;
+        }
         let cached = frame
             .cache()
             .await
@@ -248,10 +340,27 @@ impl Session {
             .count()
             .await
             .map_err(QueryError::datafusion(context()))?;
+        self.replace_view(view, cached.into_view()).await?;
+        self.register_views_after(view, columns.is_some()).await?;
+        Ok(rows)
+    }
+
+    async fn replace_view(
+        &self,
+        view: &str,
+        table: Arc<dyn TableProvider>,
+    ) -> Result<(), QueryError> {
         let _ = self.ctx.deregister_table(view);
         self.ctx
-            .register_table(view, cached.into_view())
-            .map_err(QueryError::datafusion(context()))?;
+            .register_table(view, table)
+            .map_err(QueryError::datafusion(format!("replacing view {view}")))?;
+        Ok(())
+    }
+
+    /// Registers again the views after `view`, so they read what `view` is
+    /// now. With `tolerant`, a view that no longer plans (it reads a column
+    /// `view` no longer has) is dropped instead of failing.
+    async fn register_views_after(&self, view: &str, tolerant: bool) -> Result<(), QueryError> {
         let position = SQL_VIEWS
             .iter()
             .position(|(stem, _)| view_name(stem) == view);
@@ -259,9 +368,16 @@ impl Session {
             .iter()
             .skip(position.map_or(SQL_VIEWS.len(), |p| p + 1))
         {
-            self.register_view(stem, sql).await?;
+            match self.register_view(stem, sql).await {
+                Ok(()) => {}
+                Err(e) if tolerant => {
+                    tracing::debug!(view = view_name(stem), error = %e, "view left out of this session");
+                    let _ = self.ctx.deregister_table(view_name(stem));
+                }
+                Err(e) => return Err(e),
+            }
         }
-        Ok(rows)
+        Ok(())
     }
 
     /// Plans a read-only query.
@@ -346,12 +462,17 @@ pub fn portable_sql(settings: &Settings) -> Vec<(String, String)> {
 }
 
 /// The statements another engine runs for [`Session::materialize`]: the
-/// view computed once into a table, and read from it from then on (an
-/// engine that binds views by name at query time, as DuckDB does, needs
-/// nothing else).
-pub fn portable_materialize_sql(view: &str) -> String {
+/// view computed once into a table (only `columns`, as the session keeps
+/// them), and read from it from then on (an engine that binds views by name
+/// at query time, as DuckDB does, needs nothing else).
+pub fn portable_materialize_sql(view: &str, columns: &[String]) -> String {
+    let columns = if columns.is_empty() {
+        "*".to_string()
+    } else {
+        columns.join(", ")
+    };
     format!(
-        "CREATE OR REPLACE TEMP TABLE {view}_materialized AS SELECT * FROM {view};\nCREATE OR REPLACE VIEW {view} AS SELECT * FROM {view}_materialized;\n"
+        "CREATE OR REPLACE TEMP TABLE {view}_materialized AS SELECT {columns} FROM {view};\nCREATE OR REPLACE VIEW {view} AS SELECT * FROM {view}_materialized;\n"
     )
 }
 
