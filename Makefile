@@ -63,33 +63,33 @@ TRAIN_DAYS ?= 180
 TRAIN_UNTIL ?= 2026-11-01
 TRAIN_ARGS ?=
 
-train-quick: ## Synthetic world of a few thousand posts: collect, features, validate, train, metrics and champions (target/lake-train-quick)
+train-quick: ## Synthetic world of a few thousand posts, release build: collect, features, validate, train, metrics and champions (target/lake-train-quick)
 	@$(MAKE) --no-print-directory train-synthetic TRAIN_LAKE=target/lake-train-quick TRAIN_POSTS=3000 TRAIN_EXPERIMENTS=60 \
 	  TRAIN_ARGS="--search-candidates 3 --search-seconds 30 $(TRAIN_ARGS)"
 
 train-full: ## The same with tens of thousands of posts and the full search (target/lake-train-full)
 	@$(MAKE) --no-print-directory train-synthetic TRAIN_LAKE=target/lake-train-full TRAIN_POSTS=30000 TRAIN_EXPERIMENTS=300
 
-train-synthetic: build
+train-synthetic: build-release
 	@test -n "$(TRAIN_LAKE)" || { echo "train-synthetic: use make train-quick or make train-full"; exit 2; }
 	rm -rf $(TRAIN_LAKE) $(TRAIN_LAKE)-truth
 	@echo "== collecting $(TRAIN_POSTS) synthetic posts from the simulator into $(TRAIN_LAKE)/"
-	scripts/with-sim.sh $(DEBUG_BIN) $(TRAIN_LAKE).env --posts $(TRAIN_POSTS) --experiments $(TRAIN_EXPERIMENTS) \
+	scripts/with-sim.sh $(BIN) $(TRAIN_LAKE).env --posts $(TRAIN_POSTS) --experiments $(TRAIN_EXPERIMENTS) \
 	  --start $(TRAIN_START) --days $(TRAIN_DAYS) --truth-dir $(TRAIN_LAKE)-truth -- \
-	  $(DEBUG_BIN) --lake $(TRAIN_LAKE) collect --all --env-file $(TRAIN_LAKE).env --since $(TRAIN_START) --until $(TRAIN_UNTIL) \
+	  $(BIN) --lake $(TRAIN_LAKE) collect --all --env-file $(TRAIN_LAKE).env --since $(TRAIN_START) --until $(TRAIN_UNTIL) \
 	  || [ $$? -le 1 ]
 	@echo "== extracting the visual features"
-	$(DEBUG_BIN) --lake $(TRAIN_LAKE) features || [ $$? -le 1 ]
+	$(BIN) --lake $(TRAIN_LAKE) features || [ $$? -le 1 ]
 	@echo "== validating the lake"
-	-$(DEBUG_BIN) --lake $(TRAIN_LAKE) validate
+	-$(BIN) --lake $(TRAIN_LAKE) validate
 	@echo "== training every model kind, general and per platform (ceiling from the world's truth)"
-	$(DEBUG_BIN) --lake $(TRAIN_LAKE) train --truth $(TRAIN_LAKE)-truth $(TRAIN_ARGS)
+	$(BIN) --lake $(TRAIN_LAKE) train --truth $(TRAIN_LAKE)-truth $(TRAIN_ARGS)
 	@echo "== holdout metrics of the run (metrics.model_metrics)"
-	$(DEBUG_BIN) --lake $(TRAIN_LAKE) sql "SELECT scope, model_kind, rows, round(r2, 3) AS r2, round(rmse, 2) AS rmse, round(spearman, 3) AS spearman, round(pairwise_accuracy, 3) AS ab_accuracy, ab_pairs, round(ceiling_r2, 3) AS ceiling_r2, round(ceiling_ratio, 3) AS ceiling_ratio, champion FROM metrics.model_metrics WHERE split = 'holdout' AND r2 IS NOT NULL ORDER BY scope, r2 DESC"
+	$(BIN) --lake $(TRAIN_LAKE) sql "SELECT scope, model_kind, rows, round(r2, 3) AS r2, round(rmse, 2) AS rmse, round(spearman, 3) AS spearman, round(pairwise_accuracy, 3) AS ab_accuracy, ab_pairs, round(ceiling_r2, 3) AS ceiling_r2, round(ceiling_ratio, 3) AS ceiling_ratio, champion FROM metrics.model_metrics WHERE split = 'holdout' AND r2 IS NOT NULL ORDER BY scope, r2 DESC"
 	@echo "== champions"
-	$(DEBUG_BIN) --lake $(TRAIN_LAKE) models
+	$(BIN) --lake $(TRAIN_LAKE) models
 	@echo "== scoring every post with the champions (predictions.posts)"
-	$(DEBUG_BIN) --lake $(TRAIN_LAKE) predict --all
+	$(BIN) --lake $(TRAIN_LAKE) predict --all
 
 RETRAIN_FROM ?= 2026-W37
 RETRAIN_TO ?= 2026-W43

@@ -4,6 +4,7 @@
 
 use super::canny::Gradients;
 use super::components::components;
+use super::glyphs::BBox;
 use super::grey::Grey;
 use super::resize::SmallImage;
 
@@ -32,10 +33,17 @@ pub(super) struct Layout {
     pub whitespace: f64,
     pub grid_alignment: f64,
     pub focal_points: u32,
+    pub subject_thirds: f64,
 }
 
-/// Computes every layout feature.
-pub(super) fn layout(img: &SmallImage, grey: &Grey, grad: &Gradients, edges: &[bool]) -> Layout {
+/// Computes every layout feature; `text` holds the detected text lines.
+pub(super) fn layout(
+    img: &SmallImage,
+    grey: &Grey,
+    grad: &Gradients,
+    edges: &[bool],
+    text: &[BBox],
+) -> Layout {
     let weight = WeightMap::new(img, grad);
     let (lr, tb) = weight.balance();
     Layout {
@@ -46,6 +54,7 @@ pub(super) fn layout(img: &SmallImage, grey: &Grey, grad: &Gradients, edges: &[b
         whitespace: whitespace(&grey.y, img.w, img.h),
         grid_alignment: grid_alignment(grad, edges),
         focal_points: focal_points(&weight.weight, img.w, img.h),
+        subject_thirds: subject_thirds(&weight.weight, img.w, img.h, text),
     }
 }
 
@@ -144,18 +153,10 @@ impl WeightMap {
         (moment(&self.cols) / total, moment(&self.rows) / total)
     }
 
-    /// 1 − 3·d, d = distance from the weight centroid to the nearest thirds
-    /// point over the diagonal; 3 because a corner is 1/3 diagonal away from
-    /// its nearest thirds point, the farthest any point can be.
+    /// [`thirds_score`] of the weight centroid.
     fn rule_of_thirds(&self) -> f64 {
         let (cx, cy) = self.centroid();
-        let (wf, hf) = (self.w as f64, self.h as f64);
-        let d = [1.0 / 3.0, 2.0 / 3.0]
-            .iter()
-            .flat_map(|&tx| [1.0 / 3.0, 2.0 / 3.0].map(|ty| (cx - tx * wf).hypot(cy - ty * hf)))
-            .fold(f64::INFINITY, f64::min)
-            / wf.hypot(hf);
-        (1.0 - 3.0 * d).clamp(0.0, 1.0)
+        thirds_score(cx, cy, self.w as f64, self.h as f64)
     }
 
     /// (left/right, top/bottom) balance; a centre row or column is split
@@ -281,46 +282,105 @@ fn window(profile: &[f64], c: usize) -> &[f64] {
     &profile[lo..hi]
 }
 
-/// Separated high-weight regions: cells of the coarse weight grid above
-/// mean + 1.5 std (and above a quarter of the peak cell) are joined
+/// The coarse weight grid of focal regions: the mean weight of each
+/// [`FOCAL_CELL`] cell, and which cells are hot (above mean + 1.5 std and
+/// above a quarter of the peak cell); `None` when nothing stands out.
+struct FocalGrid {
+    gw: usize,
+    gh: usize,
+    cells: Vec<f64>,
+    hot: Vec<bool>,
+}
+
+impl FocalGrid {
+    fn new(weight: &[f32], w: usize, h: usize) -> Option<Self> {
+        let (gw, gh) = (w.div_ceil(FOCAL_CELL), h.div_ceil(FOCAL_CELL));
+        let mut cells = vec![0f64; gw * gh];
+        let mut area = vec![0f64; gw * gh];
+        for y in 0..h {
+            for x in 0..w {
+                let c = (y / FOCAL_CELL) * gw + x / FOCAL_CELL;
+                cells[c] += f64::from(weight[y * w + x]);
+                area[c] += 1.0;
+            }
+        }
+        for (c, a) in cells.iter_mut().zip(&area) {
+            *c /= a.max(1.0);
+        }
+        let n = cells.len() as f64;
+        let mean = cells.iter().sum::<f64>() / n;
+        let std = (cells.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / n).sqrt();
+        let peak = cells.iter().copied().fold(0.0, f64::max);
+        if peak <= 0.0 || std <= 1e-6 * peak {
+            return None;
+        }
+        let thr = (mean + 1.5 * std).max(0.25 * peak);
+        let hot = cells.iter().map(|&c| c >= thr).collect();
+        Some(Self { gw, gh, cells, hot })
+    }
+}
+
+/// Separated high-weight regions: hot cells of the [`FocalGrid`] joined
 /// 8-connectedly; regions holding under 10% of the largest one's weight are
 /// noise. Capped at [`MAX_FOCAL`].
 fn focal_points(weight: &[f32], w: usize, h: usize) -> u32 {
-    let (gw, gh) = (w.div_ceil(FOCAL_CELL), h.div_ceil(FOCAL_CELL));
-    let mut cells = vec![0f64; gw * gh];
-    let mut area = vec![0f64; gw * gh];
-    for y in 0..h {
-        for x in 0..w {
-            let c = (y / FOCAL_CELL) * gw + x / FOCAL_CELL;
-            cells[c] += f64::from(weight[y * w + x]);
-            area[c] += 1.0;
-        }
-    }
-    for (c, a) in cells.iter_mut().zip(&area) {
-        *c /= a.max(1.0);
-    }
-    let n = cells.len() as f64;
-    let mean = cells.iter().sum::<f64>() / n;
-    let std = (cells.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / n).sqrt();
-    let peak = cells.iter().copied().fold(0.0, f64::max);
-    let thr = (mean + 1.5 * std).max(0.25 * peak);
-    if peak <= 0.0 || std <= 1e-6 * peak {
+    let Some(grid) = FocalGrid::new(weight, w, h) else {
         return 0;
-    }
-    let hot: Vec<bool> = cells.iter().map(|&c| c >= thr).collect();
-    let masses = component_masses(&hot, &cells, gw, gh);
+    };
+    let masses: Vec<f64> = component_masses(&grid).iter().map(|c| c.sum).collect();
     let largest = masses.iter().copied().fold(0.0, f64::max);
     let count = masses.iter().filter(|&&m| m >= 0.1 * largest).count() as u32;
     count.min(MAX_FOCAL)
 }
 
-/// Total cell weight of each 8-connected component of `hot`.
-fn component_masses(hot: &[bool], cells: &[f64], gw: usize, gh: usize) -> Vec<f64> {
-    let values: Vec<f32> = cells.iter().map(|&c| c as f32).collect();
-    components(hot, &values, gw, gh)
+/// Where the subject sits against the thirds: `rule_of_thirds` weighs the
+/// whole image, so a headline and a logo pull its centroid to the middle
+/// whatever the placement of the picture's subject. Here the subject is the
+/// heaviest focal region once the text lines (padded by half their height,
+/// for the anti-aliased rim) weigh nothing, and its position is the middle
+/// of its cells. 1 − 3·d on the scale of `rule_of_thirds`; 0 when nothing
+/// but text stands out.
+fn subject_thirds(weight: &[f32], w: usize, h: usize, text: &[BBox]) -> f64 {
+    let mut masked = weight.to_vec();
+    for b in text {
+        let pad = b.h() / 2 + 1;
+        let (x0, x1) = (b.x0.saturating_sub(pad), (b.x1 + pad).min(w));
+        let (y0, y1) = (b.y0.saturating_sub(pad), (b.y1 + pad).min(h));
+        for row in masked.chunks_exact_mut(w.max(1)).take(y1).skip(y0) {
+            row[x0..x1].fill(0.0);
+        }
+    }
+    let Some(grid) = FocalGrid::new(&masked, w, h) else {
+        return 0.0;
+    };
+    let Some(subject) = component_masses(&grid)
+        .into_iter()
+        .max_by(|a, b| a.sum.total_cmp(&b.sum))
+    else {
+        return 0.0;
+    };
+    let cell = FOCAL_CELL as f64;
+    let cx = ((subject.x0 + subject.x1) as f64 * cell / 2.0).min(w as f64);
+    let cy = ((subject.y0 + subject.y1) as f64 * cell / 2.0).min(h as f64);
+    thirds_score(cx, cy, w as f64, h as f64)
+}
+
+/// 1 − 3·d, d = distance from (x, y) to the nearest thirds point over the
+/// diagonal; 3 because a corner is 1/3 diagonal away from its nearest
+/// thirds point, the farthest any point can be.
+fn thirds_score(x: f64, y: f64, wf: f64, hf: f64) -> f64 {
+    let d = [1.0 / 3.0, 2.0 / 3.0]
         .iter()
-        .map(|c| c.sum)
-        .collect()
+        .flat_map(|&tx| [1.0 / 3.0, 2.0 / 3.0].map(|ty| (x - tx * wf).hypot(y - ty * hf)))
+        .fold(f64::INFINITY, f64::min)
+        / wf.hypot(hf);
+    (1.0 - 3.0 * d).clamp(0.0, 1.0)
+}
+
+/// The 8-connected regions of hot cells, with their cell weight.
+fn component_masses(grid: &FocalGrid) -> Vec<super::components::Component> {
+    let values: Vec<f32> = grid.cells.iter().map(|&c| c as f32).collect();
+    components(&grid.hot, &values, grid.gw, grid.gh)
 }
 
 #[cfg(test)]

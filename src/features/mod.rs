@@ -58,7 +58,7 @@ pub use self::record::{DesignFeatures, FEATURE_NAMES};
 pub(crate) use self::lab::{lab_to_rgb, rgb_to_lab};
 
 /// Version of the extraction rules; stored with every feature row.
-pub const EXTRACTOR_VERSION: &str = "2";
+pub const EXTRACTOR_VERSION: &str = "3";
 
 /// Canny hysteresis thresholds of FEATURES.md.
 const CANNY_LOW: i32 = 100;
@@ -108,10 +108,10 @@ fn extract_timed(
     lap("grey, sobel, canny");
     let swatches = palette::palette(&small);
     lap("palette");
-    let layout = layout::layout(&small, &grey, &grad, &edges);
-    lap("layout");
     let text = typography::typography(&small, &grey);
     lap("typography");
+    let layout = layout::layout(&small, &grey, &grad, &edges, &text.line_boxes);
+    lap("layout");
     let palette_contrast = harmony::palette_contrast(&swatches);
     let edge_count = edges.iter().filter(|&&e| e).count();
     let features = DesignFeatures {
@@ -141,6 +141,7 @@ fn extract_timed(
         whitespace: layout.whitespace,
         grid_alignment: layout.grid_alignment,
         focal_points: layout.focal_points,
+        subject_thirds: layout.subject_thirds,
         text_coverage: text.text_coverage,
         text_lines: text.text_lines,
         text_contrast: text.text_contrast,

@@ -60,6 +60,10 @@ pub struct DesignFeatures {
     pub grid_alignment: f64,
     /// Number of separated high-weight regions, 0..9.
     pub focal_points: u32,
+    /// Closeness of the subject (the heaviest region that is not text) to a
+    /// thirds point, 0..1 (0 when only text stands out).
+    #[serde(default)]
+    pub subject_thirds: f64,
     /// Share of the image covered by detected text lines, 0..1.
     pub text_coverage: f64,
     /// Number of detected text lines.
@@ -99,6 +103,7 @@ pub const FEATURE_NAMES: &[&str] = &[
     "whitespace",
     "grid_alignment",
     "focal_points",
+    "subject_thirds",
     "text_coverage",
     "text_lines",
     "text_contrast",
@@ -135,6 +140,7 @@ impl DesignFeatures {
             self.whitespace,
             self.grid_alignment,
             f64::from(self.focal_points),
+            self.subject_thirds,
             self.text_coverage,
             f64::from(self.text_lines),
             self.text_contrast,
@@ -177,6 +183,7 @@ mod tests {
             whitespace: 0.0,
             grid_alignment: 0.0,
             focal_points: 0,
+            subject_thirds: 0.0,
             text_coverage: 0.0,
             text_lines: 7,
             text_contrast: 1.0,

@@ -50,6 +50,8 @@ pub(super) struct Typography {
     pub text_contrast: f64,
     pub text_hierarchy: f64,
     pub readability: f64,
+    /// Where the lines are, so composition can tell text from the subject.
+    pub line_boxes: Vec<BBox>,
 }
 
 /// One ink-map configuration: index into [`RADII`] and polarity.
@@ -199,6 +201,7 @@ fn summarise(lines: &[Line], img: &SmallImage, grey: &Grey, means: &[Vec<f32>]) 
             text_contrast: 1.0,
             text_hierarchy: 1.0,
             readability: 0.0,
+            line_boxes: Vec::new(),
         };
     }
     let contrasts: Vec<f64> = lines
@@ -219,6 +222,7 @@ fn summarise(lines: &[Line], img: &SmallImage, grey: &Grey, means: &[Vec<f32>]) 
         text_contrast,
         text_hierarchy,
         readability: readability(text_contrast, median_h / img.h as f64),
+        line_boxes: lines.iter().map(|l| l.bbox).collect(),
     }
 }
 

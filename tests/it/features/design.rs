@@ -353,6 +353,38 @@ fn object_on_thirds_point_beats_object_in_corner() {
     }
 }
 
+/// A headline pulls the whole-image weight centroid (and so
+/// `rule_of_thirds`) wherever it sits; `subject_thirds` masks the text and
+/// follows the object: on a thirds point it scores near 1, in the middle of
+/// the image (1/6 of a diagonal from every thirds point) near 0.5, and an
+/// image of text alone scores 0.
+#[test]
+fn subject_thirds_follows_the_object_and_not_the_headline() {
+    let (w, h) = (600usize, 600usize);
+    let (wf, hf) = (w as f64, h as f64);
+    let design = |cx: f64, cy: f64| {
+        let mut c = Canvas::new(w, h);
+        c.text(60.0, 40.0, 9.0, "SUMMER SALE NOW", [20, 20, 20]);
+        c.text(60.0, 510.0, 6.0, "SHOP THE NEW COLLECTION", [20, 20, 20]);
+        c.disc(cx, cy, 50.0, [220, 40, 30]);
+        c.features()
+    };
+    for (i, j) in [(1.0, 1.0), (2.0, 1.0), (1.0, 2.0), (2.0, 2.0)] {
+        let on = design(i * wf / 3.0, j * hf / 3.0);
+        assert!(on.subject_thirds > 0.9, "thirds point ({i}, {j}): {on:?}");
+    }
+    let middle = design(wf / 2.0, hf / 2.0);
+    assert!(
+        (0.4..0.6).contains(&middle.subject_thirds),
+        "centred: {middle:?}"
+    );
+    let mut text_only = Canvas::new(w, h);
+    text_only.text(60.0, 40.0, 9.0, "SUMMER SALE NOW", [20, 20, 20]);
+    let text_only = text_only.features();
+    assert!(text_only.text_lines >= 1, "{text_only:?}");
+    assert_eq!(text_only.subject_thirds, 0.0, "{text_only:?}");
+}
+
 #[test]
 fn mirrored_layout_is_symmetric_and_balanced() {
     let mut c = Canvas::new(400, 300);
