@@ -228,10 +228,10 @@ pub struct BrandCheck {
     pub departures: Vec<Departure>,
 }
 
-/// The brand score of a design (0..100): the feature brand-specific
-/// models add to their inputs. The train stage's assembly calls it with
-/// the brand's profile ([`BrandProfile::load`]) and each post's
-/// `features.design` record.
+/// The brand score of a design (0..100), meant as the input that
+/// brand-specific models add: called with the brand's profile
+/// ([`BrandProfile::load`]) and a design's `features.design` record
+/// (palette included). The trainers do not take it as a column yet.
 pub fn brand_score(profile: &BrandProfile, features: &DesignFeatures) -> f64 {
     profile.check(features).score
 }
