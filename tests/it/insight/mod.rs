@@ -26,7 +26,7 @@ pub fn feature_row(sha256: &str, overrides: &[(&str, f64)]) -> Value {
         "palette": [{"hex": "#808080", "share": 0.7}, {"hex": "#f0f0f0", "share": 0.3}],
         "hue_count": 3, "color_harmony": 60.0, "palette_contrast": 3.0, "wcag_aa": 0,
         "rule_of_thirds": 0.6, "balance_lr": 0.9, "balance_tb": 0.9, "symmetry_lr": 0.7,
-        "whitespace": 0.3, "grid_alignment": 0.3, "focal_points": 2,
+        "whitespace": 0.3, "grid_alignment": 0.3, "focal_points": 2, "subject_thirds": 0.5,
         "text_coverage": 0.0, "text_lines": 0, "text_contrast": 1.0, "text_hierarchy": 1.0,
         "readability": 0.0,
         "extracted_at": "2024-05-01T00:00:00Z",
