@@ -1,7 +1,9 @@
 //! JSON inputs: a JSON array of records, or one record per line (NDJSON).
-//! Lines are parsed and mapped in parallel, then landed in input order.
+//! Lines are read in large blocks, parsed and mapped in parallel straight
+//! into Arrow builders, then landed in input order.
 
 use std::io::{BufRead, BufReader, Read};
+use std::ops::Range;
 use std::path::Path;
 
 use indicatif::ProgressBar;
@@ -9,15 +11,20 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::contract::Payload;
-use crate::ingest::{map_object, Reject, RowMapper};
+use crate::ingest::{map_doc, Doc, Reject, RowMapper};
 use crate::lake::Lake;
 
-use super::sink::{Mapped, Sink};
+use super::sink::{Mapped, Piece, PieceRecord, Sink};
 use super::ImportError;
 
-/// Lines mapped per parallel step: enough to keep every core busy, few
-/// enough to bound memory.
-const CHUNK_LINES: usize = 32 * 1024;
+/// Bytes read per step: enough to keep every core busy, few enough to bound
+/// memory.
+const BLOCK_BYTES: usize = 16 << 20;
+
+/// Bytes of lines one thread maps at a time. Each piece becomes one chunk
+/// of every partition's rows, and a partition is gathered from its chunks
+/// when written, so fewer, larger pieces make writing cheaper.
+const PIECE_BYTES: usize = 4 << 20;
 
 pub(super) async fn import(
     lake: &Lake,
@@ -38,39 +45,86 @@ pub(super) async fn import(
         return import_array(&mut reader, sink, bar).map_err(input_error);
     }
     let mut line_no = 0i64;
-    let mut chunk: Vec<(i64, Vec<u8>)> = Vec::with_capacity(CHUNK_LINES);
+    let mut carry = Vec::new();
     loop {
-        chunk.clear();
-        while chunk.len() < CHUNK_LINES {
-            let mut line = Vec::new();
-            let n = reader
-                .read_until(b'\n', &mut line)
-                .map_err(|e| input_error(format!("line {}: {e}", line_no + 1)))?;
-            if n == 0 {
-                break;
-            }
-            line_no += 1;
-            bar.inc(n as u64);
-            if line.iter().all(u8::is_ascii_whitespace) {
+        let mut block = carry;
+        let wanted = BLOCK_BYTES.max(block.len());
+        let read = (&mut reader)
+            .take(wanted as u64)
+            .read_to_end(&mut block)
+            .map_err(|e| input_error(format!("after line {line_no}: {e}")))?;
+        let eof = read < wanted;
+        // A block ends at a line's end; the part of a line read with it
+        // starts the next block.
+        carry = match block.iter().rposition(|&b| b == b'\n') {
+            _ if eof => Vec::new(),
+            Some(end) => block.split_off(end + 1),
+            None => {
+                carry = block;
                 continue;
             }
-            chunk.push((line_no, line));
-        }
-        if chunk.is_empty() {
+        };
+        if block.is_empty() {
             break;
         }
+        bar.inc(block.len() as u64);
+        let mut pieces = Vec::new();
+        let mut start = 0;
+        while start < block.len() {
+            let mut end = (start + PIECE_BYTES).min(block.len());
+            if let Some(nl) = block[end - 1..].iter().position(|&b| b == b'\n') {
+                end += nl;
+            } else {
+                end = block.len();
+            }
+            pieces.push((start..end, line_no));
+            line_no += block[start..end].iter().filter(|&&b| b == b'\n').count() as i64;
+            start = end;
+        }
+        if block.last() != Some(&b'\n') {
+            line_no += 1;
+        }
         let mappers = sink.mappers();
-        let mapped: Vec<Mapped> = chunk
-            .par_iter()
-            .map(|(no, line)| map_line(mappers, line, *no))
+        let mapped: Vec<Piece> = pieces
+            .into_par_iter()
+            .map(|(range, first_line)| map_lines(mappers, &block, range, first_line))
             .collect();
-        for ((no, line), outcome) in chunk.iter().zip(mapped) {
-            let raw = String::from_utf8_lossy(line);
-            sink.accept(*no, raw.trim_end(), outcome);
+        let key_of = |mappers: &[RowMapper], record: &PieceRecord| {
+            map_line(mappers, &block[record.raw.clone()], record.no)
+                .ok()
+                .and_then(|(i, rows)| rows.first().and_then(|row| mappers[i].key(row)))
+                .unwrap_or_default()
+        };
+        for piece in mapped {
+            sink.accept_piece(piece, &block, &key_of);
         }
         sink.flush_full(lake).await?;
+        if eof {
+            break;
+        }
     }
     Ok(())
+}
+
+/// Maps the lines in `range` of `text`; the first is line `after + 1`.
+fn map_lines(mappers: &[RowMapper], text: &[u8], range: Range<usize>, after: i64) -> Piece {
+    let mut piece = Piece::new(mappers);
+    let mut line_no = after;
+    let mut start = range.start;
+    while start < range.end {
+        let end = text[start..range.end]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(range.end, |i| start + i);
+        line_no += 1;
+        let line = &text[start..end];
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            let mapped = map_line(mappers, line, line_no);
+            piece.add(mappers, line_no, start..end, mapped);
+        }
+        start = end + 1;
+    }
+    piece
 }
 
 fn first_byte(reader: &mut BufReader<std::fs::File>) -> std::io::Result<Option<u8>> {
@@ -123,24 +177,28 @@ fn import_array(
 fn map_line(mappers: &[RowMapper], line: &[u8], record_no: i64) -> Mapped {
     let text =
         std::str::from_utf8(line).map_err(|e| Reject::record(format!("not UTF-8 text: {e}")))?;
-    let value: Value = serde_json::from_str(text.trim_end())
+    let doc: Doc = serde_json::from_str(text.trim_end())
         .map_err(|e| Reject::record(format!("malformed JSON: {e}")))?;
-    map_value(mappers, &value, record_no)
+    map_doc_record(mappers, &doc, record_no)
 }
 
 fn map_value(mappers: &[RowMapper], value: &Value, record_no: i64) -> Mapped {
-    let Value::Object(object) = value else {
+    map_doc_record(mappers, &Doc::from_value(value), record_no)
+}
+
+fn map_doc_record(mappers: &[RowMapper], record: &Doc<'_>, record_no: i64) -> Mapped {
+    if !record.is_object() {
         return Err(Reject::record(format!(
             "expected a JSON object per record, found {}",
-            kind(value)
+            kind(record)
         )));
-    };
+    }
     let index = if mappers.len() == 1 {
         0
     } else {
         mappers
             .iter()
-            .position(|m| m.payload().matches(object))
+            .position(|m| m.payload().matches_keys(|k| record.get(k).is_some()))
             .ok_or_else(|| {
                 Reject::record(format!(
                     "unrecognised record: expected the keys of one of {}",
@@ -156,16 +214,16 @@ fn map_value(mappers: &[RowMapper], value: &Value, record_no: i64) -> Mapped {
                 ))
             })?
     };
-    Ok((index, map_object(&mappers[index], object, record_no)?))
+    Ok((index, map_doc(&mappers[index], record, record_no)?))
 }
 
-fn kind(value: &Value) -> &'static str {
+fn kind(value: &Doc<'_>) -> &'static str {
     match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
+        Doc::Null => "null",
+        Doc::Bool(_) => "a boolean",
+        Doc::Number(_) => "a number",
+        Doc::Str(_) => "a string",
+        Doc::List(_) => "a list",
+        Doc::Object(_) => "an object",
     }
 }

@@ -141,6 +141,7 @@ impl Import {
             path: shown.clone(),
             message,
         };
+        let started = std::time::Instant::now();
         let size = std::fs::metadata(path)
             .map_err(|e| input_error(e.to_string()))?
             .len();
@@ -172,10 +173,12 @@ impl Import {
             json::import(lake, path, self.payload.as_ref(), &mut sink, &bar).await?;
         }
         bar.finish_and_clear();
+        let read_seconds = started.elapsed().as_secs_f64();
         let report = sink.finish(lake).await?;
         tracing::info!(
             input = %report.input, read = report.read, landed = report.landed,
-            rejected = report.rejected, rows = report.rows, files = report.files, "imported"
+            rejected = report.rejected, rows = report.rows, files = report.files,
+            read_seconds, seconds = started.elapsed().as_secs_f64(), "imported"
         );
         Ok(report)
     }

@@ -2,15 +2,76 @@
 //! in-input duplicate check, the reject log and the counts.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
 
 use crate::contract::{payloads, Payload};
-use crate::ingest::{Cell, Landing, Reject, RejectLog, RejectOrigin, RowMapper};
+use crate::ingest::{Cell, ChunkId, Landing, Reject, RejectLog, RejectOrigin, RowChunk, RowMapper};
 use crate::lake::{Lake, LakeError};
 
 use super::InputReport;
 
 /// The rows one record maps to, or why it cannot land.
 pub(super) type Mapped = Result<(usize, Vec<Vec<Cell>>), Reject>;
+
+/// Records mapped together away from the sink (on a worker thread): each
+/// record's outcome, and the rows of those that map, already in Arrow
+/// builders. [`Sink::accept_piece`] then only decides, in input order,
+/// which rows land.
+pub(super) struct Piece {
+    records: Vec<PieceRecord>,
+    chunks: Vec<Option<RowChunk>>,
+}
+
+/// One record of a [`Piece`].
+pub(super) struct PieceRecord {
+    /// Its line or position in the input.
+    pub(super) no: i64,
+    /// Where its text is in the input the piece was read from.
+    pub(super) raw: Range<usize>,
+    outcome: Result<PieceRows, Reject>,
+}
+
+struct PieceRows {
+    mapper: usize,
+    first: u32,
+    count: u32,
+    key: Option<u128>,
+}
+
+impl Piece {
+    pub(super) fn new(mappers: &[RowMapper]) -> Piece {
+        Piece {
+            records: Vec::new(),
+            chunks: mappers.iter().map(|_| None).collect(),
+        }
+    }
+
+    /// Adds the next record.
+    pub(super) fn add(
+        &mut self,
+        mappers: &[RowMapper],
+        no: i64,
+        raw: Range<usize>,
+        mapped: Mapped,
+    ) {
+        let outcome = mapped.map(|(mapper, rows)| {
+            let chunk = self.chunks[mapper]
+                .get_or_insert_with(|| RowChunk::new(mappers[mapper].contract()));
+            let first = chunk.len() as u32;
+            for row in &rows {
+                chunk.push(row);
+            }
+            PieceRows {
+                mapper,
+                first,
+                count: rows.len() as u32,
+                key: rows.first().and_then(|row| mappers[mapper].key_hash(row)),
+            }
+        });
+        self.records.push(PieceRecord { no, raw, outcome });
+    }
+}
 
 pub(super) struct Sink {
     input: String,
@@ -20,7 +81,7 @@ pub(super) struct Sink {
     fallbacks: BTreeMap<String, String>,
     mappers: Vec<RowMapper>,
     landings: BTreeMap<String, Landing>,
-    seen: HashMap<u128, i64>,
+    seen: HashMap<u128, i64, BuildHasherDefault<KeyHasher>>,
     rejects: RejectLog,
     report: InputReport,
 }
@@ -41,7 +102,7 @@ impl Sink {
             fallbacks: fallbacks.clone(),
             mappers: Vec::new(),
             landings: BTreeMap::new(),
-            seen: HashMap::new(),
+            seen: HashMap::default(),
             rejects: RejectLog::new("import", stem, now_micros),
             report: InputReport {
                 input: input.to_string(),
@@ -94,29 +155,69 @@ impl Sink {
             Err(reject) => return self.reject(record_no, None, &reject, raw),
         };
         let mapper = &self.mappers[mapper_index];
-        if let Some(key) = rows.first().and_then(|row| mapper.key(row)) {
-            let hash = xxhash_rust::xxh3::xxh3_128(key.join("\u{1f}").as_bytes());
-            let table_hash = hash ^ xxhash_rust::xxh3::xxh3_128(mapper.contract().name.as_bytes());
-            if let Some(first) = self.seen.get(&table_hash) {
-                let reject = Reject::record(format!(
-                    "duplicate {} ({}) in this input; first seen at record {first}",
-                    mapper.contract().unique_in_input.join(", "),
-                    key.join(", ")
-                ));
+        if let Some(hash) = rows.first().and_then(|row| mapper.key_hash(row)) {
+            let key = || mapper.key(&rows[0]).unwrap_or_default();
+            if let Err(reject) = check_unique(&mut self.seen, mapper, hash, record_no, key) {
                 return self.reject(record_no, Some(mapper_index), &reject, raw);
             }
-            self.seen.insert(table_hash, record_no);
         }
-        let contract = mapper.contract();
-        let landing = self
-            .landings
-            .entry(contract.name.clone())
-            .or_insert_with(|| Landing::new(contract, self.stem.clone()));
+        let landing = self.landing(mapper_index);
         for row in &rows {
             landing.push(row);
         }
         self.report.landed += 1;
         self.report.rows += rows.len() as u64;
+    }
+
+    /// Takes a piece's outcomes in input order, as [`Sink::accept`] does
+    /// one record's. `text` is the input the records' `raw` ranges point
+    /// into; `key_of` gives a record's unique key again, for the rare
+    /// duplicate's reason.
+    pub(super) fn accept_piece(
+        &mut self,
+        piece: Piece,
+        text: &[u8],
+        key_of: &dyn Fn(&[RowMapper], &PieceRecord) -> Vec<String>,
+    ) {
+        let chunks: Vec<Option<ChunkId>> = piece
+            .chunks
+            .into_iter()
+            .enumerate()
+            .map(|(mapper, chunk)| chunk.map(|c| self.landing(mapper).add_chunk(c)))
+            .collect();
+        for record in &piece.records {
+            self.report.read += 1;
+            let raw = || String::from_utf8_lossy(&text[record.raw.clone()]);
+            let rows = match &record.outcome {
+                Ok(rows) => rows,
+                Err(reject) => {
+                    self.reject(record.no, None, reject, raw().trim_end());
+                    continue;
+                }
+            };
+            if let Some(hash) = rows.key {
+                let mapper = &self.mappers[rows.mapper];
+                let key = || key_of(&self.mappers, record);
+                if let Err(reject) = check_unique(&mut self.seen, mapper, hash, record.no, key) {
+                    self.reject(record.no, Some(rows.mapper), &reject, raw().trim_end());
+                    continue;
+                }
+            }
+            let chunk = chunks[rows.mapper].expect("a mapped record has its chunk");
+            let landing = self.landing(rows.mapper);
+            for row in rows.first..rows.first + rows.count {
+                landing.land(chunk, row);
+            }
+            self.report.landed += 1;
+            self.report.rows += u64::from(rows.count);
+        }
+    }
+
+    fn landing(&mut self, mapper_index: usize) -> &mut Landing {
+        let contract = self.mappers[mapper_index].contract();
+        self.landings
+            .entry(contract.name.clone())
+            .or_insert_with(|| Landing::new(contract, self.stem.clone()))
     }
 
     fn reject(&mut self, record_no: i64, mapper: Option<usize>, reject: &Reject, raw: &str) {
@@ -159,5 +260,45 @@ impl Sink {
             "every record is landed or rejected"
         );
         Ok(self.report)
+    }
+}
+
+/// Refuses a record whose unique key an earlier record of the input has.
+fn check_unique(
+    seen: &mut HashMap<u128, i64, BuildHasherDefault<KeyHasher>>,
+    mapper: &RowMapper,
+    hash: u128,
+    record_no: i64,
+    key: impl FnOnce() -> Vec<String>,
+) -> Result<(), Reject> {
+    if let Some(first) = seen.get(&hash) {
+        return Err(Reject::record(format!(
+            "duplicate {} ({}) in this input; first seen at record {first}",
+            mapper.contract().unique_in_input.join(", "),
+            key().join(", ")
+        )));
+    }
+    seen.insert(hash, record_no);
+    Ok(())
+}
+
+/// The keys of the duplicate check are xxh3 hashes already: hashing them
+/// again would only cost time.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u128(&mut self, v: u128) {
+        self.0 = v as u64;
     }
 }
