@@ -105,9 +105,10 @@ pub struct RowChunk {
     contract: &'static Contract,
     builders: Vec<Builder>,
     keys: Vec<Vec<String>>,
-    // Hash of a partition key to the chunk's keys with that hash: most rows
-    // find their partition without allocating its key.
-    key_index: HashMap<u64, Vec<u32>>,
+    // The partition values joined in `scratch`, so that finding a row's
+    // partition allocates nothing.
+    key_index: HashMap<Box<[u8]>, u32>,
+    scratch: Vec<u8>,
     partition_of: Vec<u32>,
 }
 
@@ -124,6 +125,7 @@ impl RowChunk {
                 .collect(),
             keys: Vec::new(),
             key_index: HashMap::new(),
+            scratch: Vec::new(),
             partition_of: Vec::new(),
         }
     }
@@ -131,45 +133,33 @@ impl RowChunk {
     /// Adds one row (all contract columns, partition keys included) and
     /// returns its index in the chunk.
     pub fn push(&mut self, row: &[Cell]) -> u32 {
-        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        self.scratch.clear();
         let mut builders = self.builders.iter_mut();
         for (column, cell) in self.contract.columns.iter().zip(row) {
             if column.partition {
-                hasher.update(key_part(cell).as_bytes());
-                hasher.update(&[0x1f]);
+                self.scratch.extend_from_slice(key_part(cell).as_bytes());
+                self.scratch.push(0x1f);
             } else if let Some(builder) = builders.next() {
                 builder.append(cell);
             }
         }
-        let hash = hasher.digest();
-        let candidates = self.key_index.entry(hash).or_default();
-        let keys = &mut self.keys;
-        let found = candidates.iter().copied().find(|&k| {
-            let key = &keys[k as usize];
-            let mut parts = self
-                .contract
-                .columns
-                .iter()
-                .zip(row)
-                .filter(|(c, _)| c.partition)
-                .map(|(_, cell)| key_part(cell));
-            key.iter()
-                .all(|part| parts.next().is_some_and(|p| p == part.as_str()))
-        });
-        let partition = found.unwrap_or_else(|| {
-            keys.push(
-                self.contract
-                    .columns
-                    .iter()
-                    .zip(row)
-                    .filter(|(c, _)| c.partition)
-                    .map(|(_, cell)| key_part(cell).into_owned())
-                    .collect(),
-            );
-            let k = (keys.len() - 1) as u32;
-            candidates.push(k);
-            k
-        });
+        let partition = match self.key_index.get(self.scratch.as_slice()) {
+            Some(&k) => k,
+            None => {
+                self.keys.push(
+                    self.contract
+                        .columns
+                        .iter()
+                        .zip(row)
+                        .filter(|(c, _)| c.partition)
+                        .map(|(_, cell)| key_part(cell).into_owned())
+                        .collect(),
+                );
+                let k = (self.keys.len() - 1) as u32;
+                self.key_index.insert(self.scratch.as_slice().into(), k);
+                k
+            }
+        };
         self.partition_of.push(partition);
         (self.partition_of.len() - 1) as u32
     }

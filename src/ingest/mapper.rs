@@ -45,6 +45,8 @@ pub struct RowMapper {
     // Derived columns, resolved once instead of for every row.
     derived: Vec<(usize, Derived)>,
     unique: Vec<usize>,
+    source_column: Option<usize>,
+    record_column: Option<usize>,
     table_hash: u128,
     source_name: String,
     now_micros: i64,
@@ -120,6 +122,8 @@ impl RowMapper {
             explode_column,
             derived,
             unique,
+            source_column: contract.index_of(SOURCE_COLUMN),
+            record_column: contract.index_of(SOURCE_RECORD_COLUMN),
             table_hash: xxhash_rust::xxh3::xxh3_128(contract.name.as_bytes()),
             source_name: source_name.to_string(),
             now_micros,
@@ -153,9 +157,9 @@ impl RowMapper {
             }
             let mut cell = if Some(i) == self.explode_column {
                 Cell::Str(variant.unwrap_or_default().to_string())
-            } else if column.name == SOURCE_COLUMN {
+            } else if Some(i) == self.source_column {
                 Cell::Str(self.source_name.clone())
-            } else if column.name == SOURCE_RECORD_COLUMN {
+            } else if Some(i) == self.record_column {
                 Cell::Int(record_no)
             } else {
                 self.read_field(i, lookup)?

@@ -87,19 +87,18 @@ pub fn map_doc(
 
 /// Finds `a.b.c` in a record, or `@variant.x` in the exploded variant.
 fn lookup<'v>(record: &'v Doc<'v>, variant: Option<&'v Doc<'v>>, path: &str) -> Option<Raw<'v>> {
-    let (mut current, rest) = match path.strip_prefix("@variant.") {
+    // Paths are split by byte: every field of every record comes here.
+    let (mut current, mut rest) = match path.strip_prefix("@variant.") {
         Some(rest) => (variant?, rest),
-        None => {
-            let (head, rest) = path.split_once('.').unwrap_or((path, ""));
-            let first = record.get(head)?;
-            if rest.is_empty() {
-                return Some(Raw::Doc(first));
-            }
-            (first, rest)
-        }
+        None => (record, path),
     };
-    for part in rest.split('.') {
-        current = current.get(part)?;
+    loop {
+        match rest.bytes().position(|b| b == b'.') {
+            Some(dot) => {
+                current = current.get(&rest[..dot])?;
+                rest = &rest[dot + 1..];
+            }
+            None => return current.get(rest).map(Raw::Doc),
+        }
     }
-    Some(Raw::Doc(current))
 }
