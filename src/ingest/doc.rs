@@ -53,7 +53,20 @@ impl<'a> Doc<'a> {
     /// value, as for [`Value`].
     pub fn get(&self, key: &str) -> Option<&Doc<'a>> {
         match self {
-            Doc::Object(fields) => fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            // Mappers ask every record for dozens of names it mostly does
+            // not have: comparing lengths and first bytes inline rejects
+            // nearly all of them without a call to memcmp.
+            Doc::Object(fields) => {
+                let wanted = key.as_bytes();
+                fields
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| {
+                        let k = k.as_bytes();
+                        k.len() == wanted.len() && k.first() == wanted.first() && k == wanted
+                    })
+                    .map(|(_, v)| v)
+            }
             _ => None,
         }
     }

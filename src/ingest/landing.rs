@@ -423,6 +423,13 @@ impl Landing {
             .map(|c| {
                 let values: Vec<&dyn Array> =
                     sources.iter().map(|s| s.columns[c].as_ref()).collect();
+                // Exports leave many columns empty; those need no gathering.
+                if values.iter().all(|v| v.null_count() == v.len()) {
+                    return Ok(arrow::array::new_null_array(
+                        values[0].data_type(),
+                        indices.len(),
+                    ));
+                }
                 arrow::compute::interleave(&values, &indices).map_err(|e| broken(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
