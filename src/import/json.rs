@@ -19,12 +19,13 @@ use super::ImportError;
 
 /// Bytes read per step: enough to keep every core busy, few enough to bound
 /// memory.
-const BLOCK_BYTES: usize = 16 << 20;
+const BLOCK_BYTES: usize = 32 << 20;
 
-/// Bytes of lines one thread maps at a time. Each piece becomes one chunk
-/// of every partition's rows, and a partition is gathered from its chunks
-/// when written, so fewer, larger pieces make writing cheaper.
-const PIECE_BYTES: usize = 4 << 20;
+/// Bytes of lines one thread maps at a time. A block waits for its slowest
+/// piece, so there are many per block (cores shared with other work finish
+/// them unevenly); but each piece becomes one chunk of every partition's
+/// rows, gathered when the partition is written, so not too many.
+const PIECE_BYTES: usize = 2 << 20;
 
 pub(super) async fn import(
     lake: &Lake,

@@ -205,9 +205,19 @@ pub fn convert(
 pub fn check(cell: Cell, column: &Column, now_micros: i64) -> Result<Cell, String> {
     match cell {
         Cell::Str(s) if column.one_of.is_some() => {
+            let allowed = column.one_of.as_deref().unwrap_or_default();
+            // Most values are already in their normal form: keep them as
+            // they are instead of lowering a copy.
+            let normal_already = s
+                .bytes()
+                .all(|b| b.is_ascii() && !b.is_ascii_uppercase() && !b.is_ascii_whitespace())
+                && !column.aliases.contains_key(&s)
+                && allowed.contains(&s);
+            if normal_already {
+                return Ok(Cell::Str(s));
+            }
             let lowered = s.trim().to_lowercase();
             let normal = column.aliases.get(&lowered).cloned().unwrap_or(lowered);
-            let allowed = column.one_of.as_deref().unwrap_or_default();
             if allowed.contains(&normal) {
                 Ok(Cell::Str(normal))
             } else {

@@ -195,8 +195,8 @@ fn rejects_keep_their_line_and_reason_across_the_parallel_pieces() {
     let lake = dir.path().join("lake");
     let lake = lake.to_str().unwrap();
     let input = dir.path().join("big.ndjson");
-    // About 18 MB: more than one block, and several pieces in each.
-    let n = 60_000;
+    // About 36 MB: more than one block, and many pieces in each.
+    let n = 120_000;
     let mid = n / 2;
     write_posts_ndjson(&input, n, 30);
     let text = std::fs::read_to_string(&input).unwrap();
