@@ -46,25 +46,10 @@ pub(super) async fn import(
         return import_array(&mut reader, sink, bar).map_err(input_error);
     }
     let mut line_no = 0i64;
-    let mut carry = Vec::new();
+    let mut next = read_block(&mut reader, Vec::new());
     loop {
-        let mut block = carry;
-        let wanted = BLOCK_BYTES.max(block.len());
-        let read = (&mut reader)
-            .take(wanted as u64)
-            .read_to_end(&mut block)
-            .map_err(|e| input_error(format!("after line {line_no}: {e}")))?;
-        let eof = read < wanted;
-        // A block ends at a line's end; the part of a line read with it
-        // starts the next block.
-        carry = match block.iter().rposition(|&b| b == b'\n') {
-            _ if eof => Vec::new(),
-            Some(end) => block.split_off(end + 1),
-            None => {
-                carry = block;
-                continue;
-            }
-        };
+        let (block, carry, eof) =
+            next.map_err(|e| input_error(format!("after line {line_no}: {e}")))?;
         if block.is_empty() {
             break;
         }
@@ -86,10 +71,20 @@ pub(super) async fn import(
             line_no += 1;
         }
         let mappers = sink.mappers();
-        let mapped: Vec<Piece> = pieces
-            .into_par_iter()
-            .map(|(range, first_line)| map_lines(mappers, &block, range, first_line))
-            .collect();
+        // The next block is read while this one is mapped.
+        let (mapped, following) = rayon::join(
+            || {
+                pieces
+                    .into_par_iter()
+                    .map(|(range, first_line)| map_lines(mappers, &block, range, first_line))
+                    .collect::<Vec<Piece>>()
+            },
+            || match eof {
+                true => Ok((Vec::new(), Vec::new(), true)),
+                false => read_block(&mut reader, carry),
+            },
+        );
+        next = following;
         let key_of = |mappers: &[RowMapper], record: &PieceRecord| {
             map_line(mappers, &block[record.raw.clone()], record.no)
                 .ok()
@@ -105,6 +100,30 @@ pub(super) async fn import(
         }
     }
     Ok(())
+}
+
+/// The next block of whole lines (the rest of the input at its end), and
+/// the start of the line that follows it. `carry` is the start of this
+/// block's first line.
+fn read_block(
+    reader: &mut BufReader<std::fs::File>,
+    mut carry: Vec<u8>,
+) -> std::io::Result<(Vec<u8>, Vec<u8>, bool)> {
+    loop {
+        let mut block = carry;
+        let wanted = BLOCK_BYTES.max(block.len());
+        let read = reader.take(wanted as u64).read_to_end(&mut block)?;
+        let eof = read < wanted;
+        match block.iter().rposition(|&b| b == b'\n') {
+            _ if eof => return Ok((block, Vec::new(), true)),
+            Some(end) => {
+                let rest = block.split_off(end + 1);
+                return Ok((block, rest, false));
+            }
+            // A line longer than a block: read on.
+            None => carry = block,
+        }
+    }
 }
 
 /// Maps the lines in `range` of `text`; the first is line `after + 1`.
