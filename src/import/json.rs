@@ -25,7 +25,7 @@ const BLOCK_BYTES: usize = 32 << 20;
 /// piece, so there are many per block (cores shared with other work finish
 /// them unevenly); but each piece becomes one chunk of every partition's
 /// rows, gathered when the partition is written, so not too many.
-const PIECE_BYTES: usize = 2 << 20;
+const PIECE_BYTES: usize = 4 << 20;
 
 pub(super) async fn import(
     lake: &Lake,

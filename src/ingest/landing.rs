@@ -338,8 +338,10 @@ impl Landing {
         // Written in key order, so the files list the same on every run.
         due.sort_by(|&a, &b| self.partitions[a].key.cmp(&self.partitions[b].key));
         // A wave's PUTs run while the next wave is encoded; at most two
-        // waves of encoded files wait in memory.
-        let mut writing: Vec<tokio::task::JoinHandle<Result<WrittenFile, LakeError>>> = Vec::new();
+        // waves of encoded files wait in memory. One after another: many
+        // concurrent file creations cost the filesystem more than they save.
+        let mut writing: Option<tokio::task::JoinHandle<Result<Vec<WrittenFile>, LakeError>>> =
+            None;
         for wave in due.chunks(FILES_PER_WAVE) {
             let encoded: Vec<_> = wave
                 .par_iter()
@@ -350,22 +352,28 @@ impl Landing {
                     lake.encode_table_file(self.contract, &partition.key, &name, &batch)
                 })
                 .collect();
-            let mut started = Vec::with_capacity(encoded.len());
+            let mut files = Vec::with_capacity(encoded.len());
             for (&p, file) in wave.iter().zip(encoded) {
-                let file = file?;
-                let lake = lake.clone();
-                started.push(tokio::spawn(async move { lake.put_table_file(file).await }));
+                files.push(file?);
                 let partition = &mut self.partitions[p];
                 partition.files += 1;
                 for (chunk, _) in std::mem::take(&mut partition.rows) {
                     self.chunks[chunk as usize].pending -= 1;
                 }
             }
-            for handle in std::mem::replace(&mut writing, started) {
+            let lake = lake.clone();
+            let started = tokio::spawn(async move {
+                let mut written = Vec::with_capacity(files.len());
+                for file in files {
+                    written.push(lake.put_table_file(file).await?);
+                }
+                Ok(written)
+            });
+            if let Some(handle) = writing.replace(started) {
                 self.wrote(handle.await)?;
             }
         }
-        for handle in writing {
+        if let Some(handle) = writing {
             self.wrote(handle.await)?;
         }
         // Every row of a chunk is landed before a flush, so a chunk with
@@ -378,11 +386,13 @@ impl Landing {
 
     fn wrote(
         &mut self,
-        put: Result<Result<WrittenFile, LakeError>, tokio::task::JoinError>,
+        put: Result<Result<Vec<WrittenFile>, LakeError>, tokio::task::JoinError>,
     ) -> Result<(), LakeError> {
         let written = put.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
-        self.stats.rows += written.rows;
-        self.stats.files.push(written);
+        for file in written {
+            self.stats.rows += file.rows;
+            self.stats.files.push(file);
+        }
         Ok(())
     }
 
@@ -400,22 +410,23 @@ impl Landing {
                 message,
             })
         };
-        let mut local = HashMap::new();
+        let mut local = vec![usize::MAX; self.chunks.len()];
         let mut sources: Vec<&Chunk> = Vec::new();
         let indices: Vec<(usize, usize)> = partition
             .rows
             .iter()
             .map(|&(chunk, row)| {
-                let i = *local.entry(chunk).or_insert_with(|| {
+                let slot = &mut local[chunk as usize];
+                if *slot == usize::MAX {
                     sources.push(
                         self.chunks[chunk as usize]
                             .chunk
                             .as_ref()
                             .expect("a chunk with pending rows is kept"),
                     );
-                    sources.len() - 1
-                });
-                (i, row as usize)
+                    *slot = sources.len() - 1;
+                }
+                (*slot, row as usize)
             })
             .collect();
         let schema = self.contract.file_schema();
