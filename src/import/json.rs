@@ -45,61 +45,81 @@ pub(super) async fn import(
     if first_byte(&mut reader).map_err(|e| input_error(e.to_string()))? == Some(b'[') {
         return import_array(&mut reader, sink, bar).map_err(input_error);
     }
+    let mappers = sink.shared_mappers();
     let mut line_no = 0i64;
     let mut next = read_block(&mut reader, Vec::new());
+    // The sink lands one block while the next is mapped and the one after
+    // is read, so that no core waits for another.
+    let mut mapped_before: Option<(Vec<u8>, Vec<Piece>)> = None;
     loop {
         let (block, carry, eof) =
             next.map_err(|e| input_error(format!("after line {line_no}: {e}")))?;
-        if block.is_empty() {
-            break;
-        }
         bar.inc(block.len() as u64);
-        let mut pieces = Vec::new();
-        let mut start = 0;
-        while start < block.len() {
-            let mut end = (start + PIECE_BYTES).min(block.len());
-            if let Some(nl) = block[end - 1..].iter().position(|&b| b == b'\n') {
-                end += nl;
-            } else {
-                end = block.len();
-            }
-            pieces.push((start..end, line_no));
-            line_no += block[start..end].iter().filter(|&&b| b == b'\n').count() as i64;
-            start = end;
-        }
-        if block.last() != Some(&b'\n') {
-            line_no += 1;
-        }
-        let mappers = sink.mappers();
-        // The next block is read while this one is mapped.
+        let pieces = split_pieces(&block, &mut line_no);
+        let previous = mapped_before.take();
         let (mapped, following) = rayon::join(
             || {
                 pieces
                     .into_par_iter()
-                    .map(|(range, first_line)| map_lines(mappers, &block, range, first_line))
+                    .map(|(range, first_line)| map_lines(&mappers, &block, range, first_line))
                     .collect::<Vec<Piece>>()
             },
-            || match eof {
-                true => Ok((Vec::new(), Vec::new(), true)),
-                false => read_block(&mut reader, carry),
+            || {
+                if let Some((text, pieces)) = previous {
+                    accept_block(sink, &text, pieces);
+                }
+                match eof {
+                    true => Ok((Vec::new(), Vec::new(), true)),
+                    false => read_block(&mut reader, carry),
+                }
             },
         );
-        next = following;
-        let key_of = |mappers: &[RowMapper], record: &PieceRecord| {
-            map_line(mappers, &block[record.raw.clone()], record.no)
-                .ok()
-                .and_then(|(i, rows)| rows.first().and_then(|row| mappers[i].key(row)))
-                .unwrap_or_default()
-        };
-        for piece in mapped {
-            sink.accept_piece(piece, &block, &key_of);
-        }
         sink.flush_full(lake).await?;
+        mapped_before = Some((block, mapped));
+        next = following;
         if eof {
             break;
         }
     }
+    if let Some((text, pieces)) = mapped_before {
+        accept_block(sink, &text, pieces);
+    }
     Ok(())
+}
+
+/// Splits a block into pieces of whole lines, each with the number of the
+/// line before it; `line_no` moves past the block.
+fn split_pieces(block: &[u8], line_no: &mut i64) -> Vec<(Range<usize>, i64)> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while start < block.len() {
+        let mut end = (start + PIECE_BYTES).min(block.len());
+        if let Some(nl) = block[end - 1..].iter().position(|&b| b == b'\n') {
+            end += nl;
+        } else {
+            end = block.len();
+        }
+        pieces.push((start..end, *line_no));
+        *line_no += block[start..end].iter().filter(|&&b| b == b'\n').count() as i64;
+        start = end;
+    }
+    if !block.is_empty() && block.last() != Some(&b'\n') {
+        *line_no += 1;
+    }
+    pieces
+}
+
+/// Lands a block's mapped pieces in input order.
+fn accept_block(sink: &mut Sink, text: &[u8], pieces: Vec<Piece>) {
+    let key_of = |mappers: &[RowMapper], record: &PieceRecord| {
+        map_line(mappers, &text[record.raw.clone()], record.no)
+            .ok()
+            .and_then(|(i, rows)| rows.first().and_then(|row| mappers[i].key(row)))
+            .unwrap_or_default()
+    };
+    for piece in pieces {
+        sink.accept_piece(piece, text, &key_of);
+    }
 }
 
 /// The next block of whole lines (the rest of the input at its end), and

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::contract::{payloads, Payload};
 use crate::ingest::{Cell, ChunkId, Landing, Reject, RejectLog, RejectOrigin, RowChunk, RowMapper};
@@ -79,7 +80,7 @@ pub(super) struct Sink {
     stem: String,
     now_micros: i64,
     fallbacks: BTreeMap<String, String>,
-    mappers: Vec<RowMapper>,
+    mappers: Arc<[RowMapper]>,
     landings: BTreeMap<String, Landing>,
     seen: HashMap<u128, i64, BuildHasherDefault<KeyHasher>>,
     rejects: RejectLog,
@@ -100,7 +101,7 @@ impl Sink {
             stem: stem.to_string(),
             now_micros,
             fallbacks: fallbacks.clone(),
-            mappers: Vec::new(),
+            mappers: Arc::from(Vec::new()),
             landings: BTreeMap::new(),
             seen: HashMap::default(),
             rejects: RejectLog::new("import", stem, now_micros),
@@ -145,6 +146,11 @@ impl Sink {
 
     pub(super) fn mappers(&self) -> &[RowMapper] {
         &self.mappers
+    }
+
+    /// The mappers, to map records while the sink takes others.
+    pub(super) fn shared_mappers(&self) -> Arc<[RowMapper]> {
+        self.mappers.clone()
     }
 
     /// Takes one record's outcome: lands its rows or logs its reject.
