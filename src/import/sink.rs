@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use crate::contract::{payloads, Payload};
 use crate::ingest::{Cell, ChunkId, Landing, Reject, RejectLog, RejectOrigin, RowChunk, RowMapper};
-use crate::lake::{Lake, LakeError};
+use crate::lake::Lake;
 
-use super::InputReport;
+use super::{ImportError, InputReport};
 
 /// The rows one record maps to, or why it cannot land.
 pub(super) type Mapped = Result<(usize, Vec<Vec<Cell>>), Reject>;
@@ -77,34 +77,41 @@ impl Piece {
 pub(super) struct Sink {
     input: String,
     source_name: String,
-    stem: String,
+    stem: Stem,
     now_micros: i64,
     fallbacks: BTreeMap<String, String>,
     mappers: Arc<[RowMapper]>,
     landings: BTreeMap<String, Landing>,
     seen: HashMap<u128, i64, BuildHasherDefault<KeyHasher>>,
-    rejects: RejectLog,
+    rejects: Option<RejectLog>,
     report: InputReport,
+}
+
+/// The input's batch name, while it is being computed and after.
+enum Stem {
+    Pending(std::thread::JoinHandle<std::io::Result<String>>),
+    Ready(String),
+    Failed(String),
 }
 
 impl Sink {
     pub(super) fn new(
         input: &str,
         source_name: &str,
-        stem: &str,
+        stem: std::thread::JoinHandle<std::io::Result<String>>,
         now_micros: i64,
         fallbacks: &BTreeMap<String, String>,
     ) -> Sink {
         Sink {
             input: input.to_string(),
             source_name: source_name.to_string(),
-            stem: stem.to_string(),
+            stem: Stem::Pending(stem),
             now_micros,
             fallbacks: fallbacks.clone(),
             mappers: Arc::from(Vec::new()),
             landings: BTreeMap::new(),
             seen: HashMap::default(),
-            rejects: RejectLog::new("import", stem, now_micros),
+            rejects: None,
             report: InputReport {
                 input: input.to_string(),
                 ..Default::default()
@@ -221,12 +228,52 @@ impl Sink {
 
     fn landing(&mut self, mapper_index: usize) -> &mut Landing {
         let contract = self.mappers[mapper_index].contract();
+        if !self.landings.contains_key(&contract.name) {
+            let landing = Landing::new(contract, self.stem());
+            self.landings.insert(contract.name.clone(), landing);
+        }
         self.landings
-            .entry(contract.name.clone())
-            .or_insert_with(|| Landing::new(contract, self.stem.clone()))
+            .get_mut(&contract.name)
+            .expect("inserted above")
+    }
+
+    /// The batch name; until it is known, waits for it. A name that could
+    /// not be computed is reported by [`Sink::check_stem`] before anything
+    /// is written.
+    fn stem(&mut self) -> String {
+        if let Stem::Pending(_) = self.stem {
+            let Stem::Pending(job) = std::mem::replace(&mut self.stem, Stem::Ready(String::new()))
+            else {
+                unreachable!("matched above")
+            };
+            self.stem = match job.join() {
+                Ok(Ok(stem)) => Stem::Ready(stem),
+                Ok(Err(e)) => Stem::Failed(e.to_string()),
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+        }
+        match &self.stem {
+            Stem::Ready(stem) => stem.clone(),
+            _ => "import-unnamed".to_string(),
+        }
+    }
+
+    fn check_stem(&mut self) -> Result<(), ImportError> {
+        self.stem();
+        match &self.stem {
+            Stem::Failed(message) => Err(ImportError::Input {
+                path: self.input.clone(),
+                message: message.clone(),
+            }),
+            _ => Ok(()),
+        }
     }
 
     fn reject(&mut self, record_no: i64, mapper: Option<usize>, reject: &Reject, raw: &str) {
+        if self.rejects.is_none() {
+            let stem = self.stem();
+            self.rejects = Some(RejectLog::new("import", &stem, self.now_micros));
+        }
         let payload = mapper.map(|i| self.mappers[i].payload());
         let origin = RejectOrigin {
             input: &self.input,
@@ -234,7 +281,8 @@ impl Sink {
             payload: payload.map(|p| p.name.as_str()),
             table: payload.map(|p| p.table.as_str()),
         };
-        self.rejects.add(origin, reject, raw);
+        let rejects = self.rejects.as_mut().expect("created above");
+        rejects.add(origin, reject, raw);
         self.report.rejected += 1;
     }
 
@@ -245,21 +293,25 @@ impl Sink {
     }
 
     /// Writes partitions that are full, keeping memory bounded on big inputs.
-    pub(super) async fn flush_full(&mut self, lake: &Lake) -> Result<(), LakeError> {
+    pub(super) async fn flush_full(&mut self, lake: &Lake) -> Result<(), ImportError> {
+        self.check_stem()?;
         for landing in self.landings.values_mut() {
             landing.flush(lake, false).await?;
         }
         Ok(())
     }
 
-    pub(super) async fn finish(mut self, lake: &Lake) -> Result<InputReport, LakeError> {
+    pub(super) async fn finish(mut self, lake: &Lake) -> Result<InputReport, ImportError> {
+        self.check_stem()?;
         for (_, landing) in std::mem::take(&mut self.landings) {
             let stats = landing.finish(lake).await?;
             self.report.files += stats.files.len();
         }
-        debug_assert_eq!(self.rejects.count(), self.report.rejected);
-        let stats = self.rejects.finish(lake).await?;
-        self.report.files += stats.files.len();
+        if let Some(rejects) = self.rejects.take() {
+            debug_assert_eq!(rejects.count(), self.report.rejected);
+            let stats = rejects.finish(lake).await?;
+            self.report.files += stats.files.len();
+        }
         assert_eq!(
             self.report.read,
             self.report.landed + self.report.rejected,
