@@ -123,7 +123,12 @@ impl Payload {
 
     /// Whether a JSON object looks like this payload.
     pub fn matches(&self, record: &serde_json::Map<String, serde_json::Value>) -> bool {
-        !self.detect.is_empty() && self.detect.iter().all(|k| record.contains_key(k))
+        self.matches_keys(|k| record.contains_key(k))
+    }
+
+    /// [`Payload::matches`] for any record that can say which keys it has.
+    pub fn matches_keys(&self, has_key: impl Fn(&str) -> bool) -> bool {
+        !self.detect.is_empty() && self.detect.iter().all(|k| has_key(k))
     }
 }
 

@@ -141,10 +141,18 @@ impl Import {
             path: shown.clone(),
             message,
         };
+        let started = std::time::Instant::now();
         let size = std::fs::metadata(path)
             .map_err(|e| input_error(e.to_string()))?
             .len();
-        let stem = self.stem(path).map_err(|e| input_error(e.to_string()))?;
+        // Hashing the whole input for the batch name takes a while; it runs
+        // beside the reading, and the sink waits for it only when it first
+        // names a file or a landing.
+        let stem = {
+            let path = path.to_path_buf();
+            let options = self.stem_options();
+            std::thread::spawn(move || stem_of(&path, &options))
+        };
         let now = Utc::now().timestamp_micros();
         let bar = self.progress_bar(size, &shown);
         let name = path
@@ -154,7 +162,7 @@ impl Import {
         let mut sink = sink::Sink::new(
             &shown,
             &format!("import:{name}"),
-            &stem,
+            stem,
             now,
             &self.fallbacks,
         );
@@ -172,10 +180,12 @@ impl Import {
             json::import(lake, path, self.payload.as_ref(), &mut sink, &bar).await?;
         }
         bar.finish_and_clear();
+        let read_seconds = started.elapsed().as_secs_f64();
         let report = sink.finish(lake).await?;
         tracing::info!(
             input = %report.input, read = report.read, landed = report.landed,
-            rejected = report.rejected, rows = report.rows, files = report.files, "imported"
+            rejected = report.rejected, rows = report.rows, files = report.files,
+            read_seconds, seconds = started.elapsed().as_secs_f64(), "imported"
         );
         Ok(report)
     }
@@ -239,28 +249,16 @@ impl Import {
         Ok(report)
     }
 
-    /// The batch name of an input: a hash of its bytes and of the options
-    /// that change what it lands as, so the same import twice writes the same
-    /// files.
-    fn stem(&self, path: &Path) -> std::io::Result<String> {
-        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        let mut file = std::fs::File::open(path)?;
-        let mut buffer = vec![0u8; 1 << 20];
-        loop {
-            let n = file.read(&mut buffer)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buffer[..n]);
-        }
-        let options = format!(
+    /// The batch name of an input is a hash of its bytes and of these
+    /// options, which change what it lands as, so the same import twice
+    /// writes the same files.
+    fn stem_options(&self) -> String {
+        format!(
             "{:?}|{:?}|{:?}",
             self.payload.as_ref().map(|p| &p.name),
             self.mapping.as_ref().map(|(_, m)| format!("{m:?}")),
             self.fallbacks
-        );
-        hasher.update(options.as_bytes());
-        Ok(format!("import-{:016x}", hasher.digest()))
+        )
     }
 
     fn progress_bar(&self, size: u64, shown: &str) -> ProgressBar {
@@ -278,6 +276,22 @@ impl Import {
         bar.set_message(shown.to_string());
         bar
     }
+}
+
+/// See [`Import::stem_options`]: the input's bytes, then the options.
+fn stem_of(path: &Path, options: &str) -> std::io::Result<String> {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut file = std::fs::File::open(path)?;
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    hasher.update(options.as_bytes());
+    Ok(format!("import-{:016x}", hasher.digest()))
 }
 
 /// Whether `path` is named like an image file (`import` registers those in

@@ -2,47 +2,116 @@
 //! in-input duplicate check, the reject log and the counts.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
+use std::sync::Arc;
 
 use crate::contract::{payloads, Payload};
-use crate::ingest::{Cell, Landing, Reject, RejectLog, RejectOrigin, RowMapper};
-use crate::lake::{Lake, LakeError};
+use crate::ingest::{Cell, ChunkId, Landing, Reject, RejectLog, RejectOrigin, RowChunk, RowMapper};
+use crate::lake::Lake;
 
-use super::InputReport;
+use super::{ImportError, InputReport};
 
 /// The rows one record maps to, or why it cannot land.
 pub(super) type Mapped = Result<(usize, Vec<Vec<Cell>>), Reject>;
 
+/// Records mapped together away from the sink (on a worker thread): each
+/// record's outcome, and the rows of those that map, already in Arrow
+/// builders. [`Sink::accept_piece`] then only decides, in input order,
+/// which rows land.
+pub(super) struct Piece {
+    records: Vec<PieceRecord>,
+    chunks: Vec<Option<RowChunk>>,
+}
+
+/// One record of a [`Piece`].
+pub(super) struct PieceRecord {
+    /// Its line or position in the input.
+    pub(super) no: i64,
+    /// Where its text is in the input the piece was read from.
+    pub(super) raw: Range<usize>,
+    outcome: Result<PieceRows, Reject>,
+}
+
+struct PieceRows {
+    mapper: usize,
+    first: u32,
+    count: u32,
+    key: Option<u128>,
+}
+
+impl Piece {
+    pub(super) fn new(mappers: &[RowMapper]) -> Piece {
+        Piece {
+            records: Vec::new(),
+            chunks: mappers.iter().map(|_| None).collect(),
+        }
+    }
+
+    /// Adds the next record.
+    pub(super) fn add(
+        &mut self,
+        mappers: &[RowMapper],
+        no: i64,
+        raw: Range<usize>,
+        mapped: Mapped,
+    ) {
+        let outcome = mapped.map(|(mapper, rows)| {
+            let chunk = self.chunks[mapper]
+                .get_or_insert_with(|| RowChunk::new(mappers[mapper].contract()));
+            let first = chunk.len() as u32;
+            for row in &rows {
+                chunk.push(row);
+            }
+            PieceRows {
+                mapper,
+                first,
+                count: rows.len() as u32,
+                key: rows.first().and_then(|row| mappers[mapper].key_hash(row)),
+            }
+        });
+        self.records.push(PieceRecord { no, raw, outcome });
+    }
+}
+
 pub(super) struct Sink {
     input: String,
     source_name: String,
-    stem: String,
+    stem: Stem,
     now_micros: i64,
     fallbacks: BTreeMap<String, String>,
-    mappers: Vec<RowMapper>,
+    mappers: Arc<[RowMapper]>,
     landings: BTreeMap<String, Landing>,
-    seen: HashMap<u128, i64>,
-    rejects: RejectLog,
+    seen: HashMap<u128, i64, BuildHasherDefault<KeyHasher>>,
+    rejects: Option<RejectLog>,
     report: InputReport,
+}
+
+/// The input's batch name, while it is being computed and after.
+enum Stem {
+    Pending(std::thread::JoinHandle<std::io::Result<String>>),
+    Ready(String),
+    Failed(String),
 }
 
 impl Sink {
     pub(super) fn new(
         input: &str,
         source_name: &str,
-        stem: &str,
+        stem: std::thread::JoinHandle<std::io::Result<String>>,
         now_micros: i64,
         fallbacks: &BTreeMap<String, String>,
     ) -> Sink {
         Sink {
             input: input.to_string(),
             source_name: source_name.to_string(),
-            stem: stem.to_string(),
+            stem: Stem::Pending(stem),
             now_micros,
             fallbacks: fallbacks.clone(),
-            mappers: Vec::new(),
+            mappers: Arc::from(Vec::new()),
             landings: BTreeMap::new(),
-            seen: HashMap::new(),
-            rejects: RejectLog::new("import", stem, now_micros),
+            seen: HashMap::default(),
+            rejects: None,
             report: InputReport {
                 input: input.to_string(),
                 ..Default::default()
@@ -86,6 +155,11 @@ impl Sink {
         &self.mappers
     }
 
+    /// The mappers, to map records while the sink takes others.
+    pub(super) fn shared_mappers(&self) -> Arc<[RowMapper]> {
+        self.mappers.clone()
+    }
+
     /// Takes one record's outcome: lands its rows or logs its reject.
     pub(super) fn accept(&mut self, record_no: i64, raw: &str, mapped: Mapped) {
         self.report.read += 1;
@@ -94,24 +168,13 @@ impl Sink {
             Err(reject) => return self.reject(record_no, None, &reject, raw),
         };
         let mapper = &self.mappers[mapper_index];
-        if let Some(key) = rows.first().and_then(|row| mapper.key(row)) {
-            let hash = xxhash_rust::xxh3::xxh3_128(key.join("\u{1f}").as_bytes());
-            let table_hash = hash ^ xxhash_rust::xxh3::xxh3_128(mapper.contract().name.as_bytes());
-            if let Some(first) = self.seen.get(&table_hash) {
-                let reject = Reject::record(format!(
-                    "duplicate {} ({}) in this input; first seen at record {first}",
-                    mapper.contract().unique_in_input.join(", "),
-                    key.join(", ")
-                ));
+        if let Some(hash) = rows.first().and_then(|row| mapper.key_hash(row)) {
+            let key = || mapper.key(&rows[0]).unwrap_or_default();
+            if let Err(reject) = check_unique(&mut self.seen, mapper, hash, record_no, key) {
                 return self.reject(record_no, Some(mapper_index), &reject, raw);
             }
-            self.seen.insert(table_hash, record_no);
         }
-        let contract = mapper.contract();
-        let landing = self
-            .landings
-            .entry(contract.name.clone())
-            .or_insert_with(|| Landing::new(contract, self.stem.clone()));
+        let landing = self.landing(mapper_index);
         for row in &rows {
             landing.push(row);
         }
@@ -119,7 +182,98 @@ impl Sink {
         self.report.rows += rows.len() as u64;
     }
 
+    /// Takes a piece's outcomes in input order, as [`Sink::accept`] does
+    /// one record's. `text` is the input the records' `raw` ranges point
+    /// into; `key_of` gives a record's unique key again, for the rare
+    /// duplicate's reason.
+    pub(super) fn accept_piece(
+        &mut self,
+        piece: Piece,
+        text: &[u8],
+        key_of: &dyn Fn(&[RowMapper], &PieceRecord) -> Vec<String>,
+    ) {
+        let chunks: Vec<Option<ChunkId>> = piece
+            .chunks
+            .into_iter()
+            .enumerate()
+            .map(|(mapper, chunk)| chunk.map(|c| self.landing(mapper).add_chunk(c)))
+            .collect();
+        for record in &piece.records {
+            self.report.read += 1;
+            let raw = || String::from_utf8_lossy(&text[record.raw.clone()]);
+            let rows = match &record.outcome {
+                Ok(rows) => rows,
+                Err(reject) => {
+                    self.reject(record.no, None, reject, raw().trim_end());
+                    continue;
+                }
+            };
+            if let Some(hash) = rows.key {
+                let mapper = &self.mappers[rows.mapper];
+                let key = || key_of(&self.mappers, record);
+                if let Err(reject) = check_unique(&mut self.seen, mapper, hash, record.no, key) {
+                    self.reject(record.no, Some(rows.mapper), &reject, raw().trim_end());
+                    continue;
+                }
+            }
+            let chunk = chunks[rows.mapper].expect("a mapped record has its chunk");
+            let landing = self.landing(rows.mapper);
+            for row in rows.first..rows.first + rows.count {
+                landing.land(chunk, row);
+            }
+            self.report.landed += 1;
+            self.report.rows += u64::from(rows.count);
+        }
+    }
+
+    fn landing(&mut self, mapper_index: usize) -> &mut Landing {
+        let contract = self.mappers[mapper_index].contract();
+        if !self.landings.contains_key(&contract.name) {
+            let landing = Landing::new(contract, self.stem());
+            self.landings.insert(contract.name.clone(), landing);
+        }
+        self.landings
+            .get_mut(&contract.name)
+            .expect("inserted above")
+    }
+
+    /// The batch name; until it is known, waits for it. A name that could
+    /// not be computed is reported by [`Sink::check_stem`] before anything
+    /// is written.
+    fn stem(&mut self) -> String {
+        if let Stem::Pending(_) = self.stem {
+            let Stem::Pending(job) = std::mem::replace(&mut self.stem, Stem::Ready(String::new()))
+            else {
+                unreachable!("matched above")
+            };
+            self.stem = match job.join() {
+                Ok(Ok(stem)) => Stem::Ready(stem),
+                Ok(Err(e)) => Stem::Failed(e.to_string()),
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+        }
+        match &self.stem {
+            Stem::Ready(stem) => stem.clone(),
+            _ => "import-unnamed".to_string(),
+        }
+    }
+
+    fn check_stem(&mut self) -> Result<(), ImportError> {
+        self.stem();
+        match &self.stem {
+            Stem::Failed(message) => Err(ImportError::Input {
+                path: self.input.clone(),
+                message: message.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     fn reject(&mut self, record_no: i64, mapper: Option<usize>, reject: &Reject, raw: &str) {
+        if self.rejects.is_none() {
+            let stem = self.stem();
+            self.rejects = Some(RejectLog::new("import", &stem, self.now_micros));
+        }
         let payload = mapper.map(|i| self.mappers[i].payload());
         let origin = RejectOrigin {
             input: &self.input,
@@ -127,7 +281,8 @@ impl Sink {
             payload: payload.map(|p| p.name.as_str()),
             table: payload.map(|p| p.table.as_str()),
         };
-        self.rejects.add(origin, reject, raw);
+        let rejects = self.rejects.as_mut().expect("created above");
+        rejects.add(origin, reject, raw);
         self.report.rejected += 1;
     }
 
@@ -138,26 +293,70 @@ impl Sink {
     }
 
     /// Writes partitions that are full, keeping memory bounded on big inputs.
-    pub(super) async fn flush_full(&mut self, lake: &Lake) -> Result<(), LakeError> {
+    pub(super) async fn flush_full(&mut self, lake: &Lake) -> Result<(), ImportError> {
+        self.check_stem()?;
         for landing in self.landings.values_mut() {
             landing.flush(lake, false).await?;
         }
         Ok(())
     }
 
-    pub(super) async fn finish(mut self, lake: &Lake) -> Result<InputReport, LakeError> {
+    pub(super) async fn finish(mut self, lake: &Lake) -> Result<InputReport, ImportError> {
+        self.check_stem()?;
         for (_, landing) in std::mem::take(&mut self.landings) {
             let stats = landing.finish(lake).await?;
             self.report.files += stats.files.len();
         }
-        debug_assert_eq!(self.rejects.count(), self.report.rejected);
-        let stats = self.rejects.finish(lake).await?;
-        self.report.files += stats.files.len();
+        if let Some(rejects) = self.rejects.take() {
+            debug_assert_eq!(rejects.count(), self.report.rejected);
+            let stats = rejects.finish(lake).await?;
+            self.report.files += stats.files.len();
+        }
         assert_eq!(
             self.report.read,
             self.report.landed + self.report.rejected,
             "every record is landed or rejected"
         );
         Ok(self.report)
+    }
+}
+
+/// Refuses a record whose unique key an earlier record of the input has.
+fn check_unique(
+    seen: &mut HashMap<u128, i64, BuildHasherDefault<KeyHasher>>,
+    mapper: &RowMapper,
+    hash: u128,
+    record_no: i64,
+    key: impl FnOnce() -> Vec<String>,
+) -> Result<(), Reject> {
+    if let Some(first) = seen.get(&hash) {
+        return Err(Reject::record(format!(
+            "duplicate {} ({}) in this input; first seen at record {first}",
+            mapper.contract().unique_in_input.join(", "),
+            key().join(", ")
+        )));
+    }
+    seen.insert(hash, record_no);
+    Ok(())
+}
+
+/// The keys of the duplicate check are xxh3 hashes already: hashing them
+/// again would only cost time.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u128(&mut self, v: u128) {
+        self.0 = v as u64;
     }
 }

@@ -1,24 +1,35 @@
-//! Buffers rows per partition in Arrow builders and writes them to the lake
-//! as Parquet files whose names come from the input, so a re-run replaces
-//! files instead of adding rows.
+//! Buffers rows per partition and writes them to the lake as Parquet files
+//! whose names come from the input, so a re-run replaces files instead of
+//! adding rows.
+//!
+//! Rows are kept column-wise in chunks ([`RowChunk`]) that worker threads
+//! can build on their own; a partition only remembers which rows of which
+//! chunks are its own, so landing a row is cheap and a partition is gathered
+//! in one step when its file is written.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
+    Array, ArrayRef, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
     TimestampMicrosecondBuilder,
 };
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
+use rayon::prelude::*;
 
-use crate::contract::Contract;
+use crate::contract::{Contract, ContractError};
 use crate::lake::{Lake, LakeError, WrittenFile};
 
 use super::value::Cell;
 
 /// A partition buffer is written out once it holds this many rows.
 const ROWS_PER_FILE: usize = 1_000_000;
+
+/// Files encoded at once: enough to keep every core busy, few enough that
+/// the encoded bytes waiting for their PUT stay small.
+const FILES_PER_WAVE: usize = 64;
 
 enum Builder {
     Utf8(StringBuilder),
@@ -78,9 +89,116 @@ impl Builder {
     }
 }
 
-struct Partition {
+/// The partition value of a cell, borrowed when it is text.
+fn key_part(cell: &Cell) -> Cow<'_, str> {
+    match cell {
+        Cell::Str(s) => Cow::Borrowed(s),
+        Cell::Null => Cow::Borrowed(""),
+        other => Cow::Owned(other.to_key()),
+    }
+}
+
+/// Rows of one table in Arrow builders, built apart from the [`Landing`]
+/// (typically on a worker thread) and handed over with
+/// [`Landing::add_chunk`].
+pub struct RowChunk {
+    contract: &'static Contract,
     builders: Vec<Builder>,
-    rows: usize,
+    keys: Vec<Vec<String>>,
+    // The partition values joined in `scratch`, so that finding a row's
+    // partition allocates nothing.
+    key_index: HashMap<Box<[u8]>, u32>,
+    scratch: Vec<u8>,
+    partition_of: Vec<u32>,
+}
+
+impl RowChunk {
+    /// An empty chunk for `contract`.
+    pub fn new(contract: &'static Contract) -> RowChunk {
+        RowChunk {
+            contract,
+            builders: contract
+                .columns
+                .iter()
+                .filter(|c| !c.partition)
+                .map(|c| Builder::new(c.data_type()))
+                .collect(),
+            keys: Vec::new(),
+            key_index: HashMap::new(),
+            scratch: Vec::new(),
+            partition_of: Vec::new(),
+        }
+    }
+
+    /// Adds one row (all contract columns, partition keys included) and
+    /// returns its index in the chunk.
+    pub fn push(&mut self, row: &[Cell]) -> u32 {
+        self.scratch.clear();
+        let mut builders = self.builders.iter_mut();
+        for (column, cell) in self.contract.columns.iter().zip(row) {
+            if column.partition {
+                self.scratch.extend_from_slice(key_part(cell).as_bytes());
+                self.scratch.push(0x1f);
+            } else if let Some(builder) = builders.next() {
+                builder.append(cell);
+            }
+        }
+        let partition = match self.key_index.get(self.scratch.as_slice()) {
+            Some(&k) => k,
+            None => {
+                self.keys.push(
+                    self.contract
+                        .columns
+                        .iter()
+                        .zip(row)
+                        .filter(|(c, _)| c.partition)
+                        .map(|(_, cell)| key_part(cell).into_owned())
+                        .collect(),
+                );
+                let k = (self.keys.len() - 1) as u32;
+                self.key_index.insert(self.scratch.as_slice().into(), k);
+                k
+            }
+        };
+        self.partition_of.push(partition);
+        (self.partition_of.len() - 1) as u32
+    }
+
+    /// Rows in the chunk.
+    pub fn len(&self) -> usize {
+        self.partition_of.len()
+    }
+
+    /// Whether the chunk holds no rows.
+    pub fn is_empty(&self) -> bool {
+        self.partition_of.is_empty()
+    }
+
+    fn finish(mut self) -> Chunk {
+        Chunk {
+            columns: self.builders.iter_mut().map(Builder::finish).collect(),
+            keys: self.keys,
+            partition_of: self.partition_of,
+        }
+    }
+}
+
+struct Chunk {
+    columns: Vec<ArrayRef>,
+    keys: Vec<Vec<String>>,
+    partition_of: Vec<u32>,
+}
+
+/// Where a chunk's rows go, and how many of them still wait to be written.
+struct ChunkSlot {
+    chunk: Option<Chunk>,
+    partitions: Vec<usize>,
+    pending: usize,
+}
+
+struct Partition {
+    key: Vec<String>,
+    rows: Vec<(u32, u32)>,
     files: usize,
 }
 
@@ -97,90 +215,294 @@ pub struct LandingStats {
 pub struct Landing {
     contract: &'static Contract,
     stem: String,
-    file_columns: Vec<usize>,
-    partition_columns: Vec<usize>,
-    partitions: BTreeMap<Vec<String>, Partition>,
+    // Rows pushed one at a time gather here until the next flush.
+    open: Option<(usize, RowChunk)>,
+    chunks: Vec<ChunkSlot>,
+    partition_index: HashMap<Vec<String>, usize>,
+    partitions: Vec<Partition>,
     stats: LandingStats,
 }
+
+/// A chunk handed to a [`Landing`]; its rows land with [`Landing::land`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkId(usize);
 
 impl Landing {
     /// A landing for `contract`; `stem` starts every file name and must be
     /// derived from the input (its content hash), never from the clock.
     pub fn new(contract: &'static Contract, stem: impl Into<String>) -> Landing {
-        let file_columns = (0..contract.columns.len())
-            .filter(|&i| !contract.columns[i].partition)
-            .collect();
-        let partition_columns = (0..contract.columns.len())
-            .filter(|&i| contract.columns[i].partition)
-            .collect();
         Landing {
             contract,
             stem: stem.into(),
-            file_columns,
-            partition_columns,
-            partitions: BTreeMap::new(),
+            open: None,
+            chunks: Vec::new(),
+            partition_index: HashMap::new(),
+            partitions: Vec::new(),
             stats: LandingStats::default(),
         }
     }
 
+    /// The table the rows are for.
+    pub fn contract(&self) -> &'static Contract {
+        self.contract
+    }
+
     /// Adds one row (all contract columns, partition keys included).
     pub fn push(&mut self, row: &[Cell]) {
-        let key: Vec<String> = self
-            .partition_columns
+        if self.open.is_none() {
+            let id = self.new_slot(None);
+            self.open = Some((id, RowChunk::new(self.contract)));
+        }
+        let (id, chunk) = self.open.as_mut().expect("opened above");
+        let id = *id;
+        let r = chunk.push(row);
+        let local = chunk.partition_of[r as usize] as usize;
+        if local == self.chunks[id].partitions.len() {
+            let key = chunk.keys[local].clone();
+            let p = self.partition_for(&key);
+            self.chunks[id].partitions.push(p);
+        }
+        self.land(ChunkId(id), r);
+    }
+
+    /// Takes a chunk built elsewhere. None of its rows land until they are
+    /// passed to [`Landing::land`], which must happen before the next flush.
+    pub fn add_chunk(&mut self, chunk: RowChunk) -> ChunkId {
+        assert!(
+            std::ptr::eq(chunk.contract, self.contract),
+            "a chunk of {} handed to the landing of {}",
+            chunk.contract.name,
+            self.contract.name
+        );
+        let chunk = chunk.finish();
+        let partitions = chunk
+            .keys
             .iter()
-            .map(|&i| row[i].to_key())
+            .map(|key| self.partition_for(key))
             .collect();
-        let contract = self.contract;
-        let file_columns = &self.file_columns;
-        let partition = self.partitions.entry(key).or_insert_with(|| Partition {
-            builders: file_columns
-                .iter()
-                .map(|&i| Builder::new(contract.columns[i].data_type()))
-                .collect(),
-            rows: 0,
+        let id = self.new_slot(Some(chunk));
+        self.chunks[id].partitions = partitions;
+        ChunkId(id)
+    }
+
+    /// Lands row `row` of a chunk.
+    pub fn land(&mut self, chunk: ChunkId, row: u32) {
+        let slot = &mut self.chunks[chunk.0];
+        let local = match (&slot.chunk, &self.open) {
+            (Some(c), _) => c.partition_of[row as usize],
+            (None, Some((id, open))) if *id == chunk.0 => open.partition_of[row as usize],
+            _ => panic!("row {row} of a chunk that was already written"),
+        };
+        slot.pending += 1;
+        let p = slot.partitions[local as usize];
+        self.partitions[p].rows.push((chunk.0 as u32, row));
+    }
+
+    fn new_slot(&mut self, chunk: Option<Chunk>) -> usize {
+        self.chunks.push(ChunkSlot {
+            chunk,
+            partitions: Vec::new(),
+            pending: 0,
+        });
+        self.chunks.len() - 1
+    }
+
+    fn partition_for(&mut self, key: &[String]) -> usize {
+        if let Some(&p) = self.partition_index.get(key) {
+            return p;
+        }
+        self.partitions.push(Partition {
+            key: key.to_vec(),
+            rows: Vec::new(),
             files: 0,
         });
-        for (builder, &i) in partition.builders.iter_mut().zip(&self.file_columns) {
-            builder.append(&row[i]);
-        }
-        partition.rows += 1;
+        self.partition_index
+            .insert(key.to_vec(), self.partitions.len() - 1);
+        self.partitions.len() - 1
     }
 
     /// Rows buffered and not yet written.
     pub fn buffered_rows(&self) -> usize {
-        self.partitions.values().map(|p| p.rows).sum()
+        self.partitions.iter().map(|p| p.rows.len()).sum()
     }
 
     /// Writes the partitions that are full, or all of them with `all`.
     pub async fn flush(&mut self, lake: &Lake, all: bool) -> Result<(), LakeError> {
-        let schema = self.contract.file_schema();
-        for (key, partition) in self.partitions.iter_mut() {
-            if partition.rows == 0 || (!all && partition.rows < ROWS_PER_FILE) {
-                continue;
-            }
-            let columns: Vec<ArrayRef> =
-                partition.builders.iter_mut().map(Builder::finish).collect();
-            let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| {
-                LakeError::Contract(crate::contract::ContractError::Broken {
-                    table: self.contract.name.clone(),
-                    message: e.to_string(),
+        self.seal_open();
+        let mut due: Vec<usize> = (0..self.partitions.len())
+            .filter(|&p| {
+                let rows = self.partitions[p].rows.len();
+                rows > 0 && (all || rows >= ROWS_PER_FILE)
+            })
+            .collect();
+        // Written in key order, so the files list the same on every run.
+        due.sort_by(|&a, &b| self.partitions[a].key.cmp(&self.partitions[b].key));
+        // A wave's PUTs run while the next wave is encoded; at most two
+        // waves of encoded files wait in memory. One after another: many
+        // concurrent file creations cost the filesystem more than they save.
+        let mut writing: Option<tokio::task::JoinHandle<Result<Vec<WrittenFile>, LakeError>>> =
+            None;
+        for wave in due.chunks(FILES_PER_WAVE) {
+            let encoded: Vec<_> = wave
+                .par_iter()
+                .map(|&p| {
+                    let partition = &self.partitions[p];
+                    let batch = self.gather(partition)?;
+                    let name = format!("{}-{:04}", self.stem, partition.files);
+                    lake.encode_table_file(self.contract, &partition.key, &name, &batch)
                 })
-            })?;
-            let name = format!("{}-{:04}", self.stem, partition.files);
-            let written = lake
-                .write_table_file(self.contract, key, &name, &batch)
-                .await?;
-            self.stats.rows += written.rows;
-            self.stats.files.push(written);
-            partition.files += 1;
-            partition.rows = 0;
+                .collect();
+            let mut files = Vec::with_capacity(encoded.len());
+            for (&p, file) in wave.iter().zip(encoded) {
+                files.push(file?);
+                let partition = &mut self.partitions[p];
+                partition.files += 1;
+                for (chunk, _) in std::mem::take(&mut partition.rows) {
+                    self.chunks[chunk as usize].pending -= 1;
+                }
+            }
+            let lake = lake.clone();
+            let started = tokio::spawn(async move {
+                let mut written = Vec::with_capacity(files.len());
+                for file in files {
+                    written.push(lake.put_table_file(file).await?);
+                }
+                Ok(written)
+            });
+            if let Some(handle) = writing.replace(started) {
+                self.wrote(handle.await)?;
+            }
+        }
+        if let Some(handle) = writing {
+            self.wrote(handle.await)?;
+        }
+        // Every row of a chunk is landed before a flush, so a chunk with
+        // nothing pending is not needed any more.
+        for slot in self.chunks.iter_mut().filter(|s| s.pending == 0) {
+            slot.chunk = None;
         }
         Ok(())
+    }
+
+    fn wrote(
+        &mut self,
+        put: Result<Result<Vec<WrittenFile>, LakeError>, tokio::task::JoinError>,
+    ) -> Result<(), LakeError> {
+        let written = put.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+        for file in written {
+            self.stats.rows += file.rows;
+            self.stats.files.push(file);
+        }
+        Ok(())
+    }
+
+    fn seal_open(&mut self) {
+        if let Some((id, open)) = self.open.take() {
+            self.chunks[id].chunk = Some(open.finish());
+        }
+    }
+
+    /// The rows of `partition` as one batch, in the order they landed.
+    fn gather(&self, partition: &Partition) -> Result<RecordBatch, LakeError> {
+        let broken = |message: String| {
+            LakeError::Contract(ContractError::Broken {
+                table: self.contract.name.clone(),
+                message,
+            })
+        };
+        let mut local = vec![usize::MAX; self.chunks.len()];
+        let mut sources: Vec<&Chunk> = Vec::new();
+        let indices: Vec<(usize, usize)> = partition
+            .rows
+            .iter()
+            .map(|&(chunk, row)| {
+                let slot = &mut local[chunk as usize];
+                if *slot == usize::MAX {
+                    sources.push(
+                        self.chunks[chunk as usize]
+                            .chunk
+                            .as_ref()
+                            .expect("a chunk with pending rows is kept"),
+                    );
+                    *slot = sources.len() - 1;
+                }
+                (*slot, row as usize)
+            })
+            .collect();
+        let schema = self.contract.file_schema();
+        let columns = (0..schema.fields().len())
+            .map(|c| {
+                let values: Vec<&dyn Array> =
+                    sources.iter().map(|s| s.columns[c].as_ref()).collect();
+                // Exports leave many columns empty; those need no gathering.
+                if values.iter().all(|v| v.null_count() == v.len()) {
+                    return Ok(arrow::array::new_null_array(
+                        values[0].data_type(),
+                        indices.len(),
+                    ));
+                }
+                arrow::compute::interleave(&values, &indices).map_err(|e| broken(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        RecordBatch::try_new(schema, columns).map_err(|e| broken(e.to_string()))
     }
 
     /// Writes everything left and returns what was written.
     pub async fn finish(mut self, lake: &Lake) -> Result<LandingStats, LakeError> {
         self.flush(lake, true).await?;
         Ok(self.stats)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::table;
+
+    fn row(contract: &Contract, platform: &str, post: &str) -> Vec<Cell> {
+        contract
+            .columns
+            .iter()
+            .map(|c| match c.name.as_str() {
+                "platform" => Cell::Str(platform.into()),
+                "dt" => Cell::Str("2024-01-15".into()),
+                "post_id" => Cell::Str(post.into()),
+                "published_at" | "collected_at" => Cell::Time(1_705_000_000_000_000),
+                "source" => Cell::Str("test".into()),
+                "source_record" => Cell::Int(1),
+                _ => Cell::Null,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn chunks_and_pushed_rows_share_partitions_in_landing_order() {
+        let contract = table("raw.posts").unwrap();
+        let mut landing = Landing::new(contract, "t");
+        landing.push(&row(contract, "x", "p1"));
+        let mut chunk = RowChunk::new(contract);
+        let a = chunk.push(&row(contract, "x", "p2"));
+        let skipped = chunk.push(&row(contract, "x", "dup"));
+        let b = chunk.push(&row(contract, "instagram", "p3"));
+        assert_eq!(chunk.len(), 3);
+        let id = landing.add_chunk(chunk);
+        landing.land(id, b);
+        landing.land(id, a);
+        landing.push(&row(contract, "x", "p4"));
+        assert_eq!(landing.buffered_rows(), 4);
+        assert_ne!(skipped, a);
+
+        landing.seal_open();
+        let key = vec!["x".to_string(), "2024-01-15".to_string()];
+        let x = &landing.partitions[landing.partition_index[&key]];
+        let batch = landing.gather(x).unwrap();
+        let posts = batch
+            .column_by_name("post_id")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<arrow::array::StringArray>()
+            .unwrap();
+        let posts: Vec<_> = posts.iter().flatten().collect();
+        assert_eq!(posts, ["p1", "p2", "p4"]);
     }
 }

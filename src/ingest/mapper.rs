@@ -42,8 +42,20 @@ pub struct RowMapper {
     sources: Vec<Option<FieldSource>>,
     fallbacks: Vec<Option<Cell>>,
     explode_column: Option<usize>,
+    // Derived columns, resolved once instead of for every row.
+    derived: Vec<(usize, Derived)>,
+    unique: Vec<usize>,
+    source_column: Option<usize>,
+    record_column: Option<usize>,
+    table_hash: u128,
     source_name: String,
     now_micros: i64,
+}
+
+#[derive(Debug)]
+enum Derived {
+    Today(String),
+    Day(usize),
 }
 
 impl RowMapper {
@@ -83,12 +95,36 @@ impl RowMapper {
             ),
             None => None,
         };
+        let derived = contract
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let derived = match contract.derive_of(c)? {
+                    Derive::Today => Derived::Today(day_of(now_micros)),
+                    Derive::Day(source) => {
+                        Derived::Day(contract.index_of(&source).expect("checked when loaded"))
+                    }
+                };
+                Some((i, derived))
+            })
+            .collect();
+        let unique = contract
+            .unique_in_input
+            .iter()
+            .map(|c| contract.index_of(c).expect("checked when loaded"))
+            .collect();
         Ok(RowMapper {
             contract,
             payload: payload.clone(),
             sources,
             fallbacks: constants,
             explode_column,
+            derived,
+            unique,
+            source_column: contract.index_of(SOURCE_COLUMN),
+            record_column: contract.index_of(SOURCE_RECORD_COLUMN),
+            table_hash: xxhash_rust::xxh3::xxh3_128(contract.name.as_bytes()),
             source_name: source_name.to_string(),
             now_micros,
         })
@@ -121,9 +157,9 @@ impl RowMapper {
             }
             let mut cell = if Some(i) == self.explode_column {
                 Cell::Str(variant.unwrap_or_default().to_string())
-            } else if column.name == SOURCE_COLUMN {
+            } else if Some(i) == self.source_column {
                 Cell::Str(self.source_name.clone())
-            } else if column.name == SOURCE_RECORD_COLUMN {
+            } else if Some(i) == self.record_column {
                 Cell::Int(record_no)
             } else {
                 self.read_field(i, lookup)?
@@ -140,27 +176,19 @@ impl RowMapper {
             }
             row.push(cell);
         }
-        for (i, column) in columns.iter().enumerate() {
-            let Some(derive) = self.contract.derive_of(column) else {
-                continue;
-            };
-            row[i] = match derive {
-                Derive::Today => Cell::Str(day_of(self.now_micros)),
-                Derive::Day(source) => {
-                    let j = self
-                        .contract
-                        .index_of(&source)
-                        .expect("checked when loaded");
-                    match row[j] {
-                        Cell::Time(us) => Cell::Str(day_of(us)),
-                        _ => {
-                            return Err(Reject::field(
-                                &source,
-                                format!("{} needs {source}", column.name),
-                            ))
-                        }
+        for (i, derived) in &self.derived {
+            row[*i] = match derived {
+                Derived::Today(day) => Cell::Str(day.clone()),
+                Derived::Day(j) => match row[*j] {
+                    Cell::Time(us) => Cell::Str(day_of(us)),
+                    _ => {
+                        let source = &columns[*j].name;
+                        return Err(Reject::field(
+                            source,
+                            format!("{} needs {source}", columns[*i].name),
+                        ));
                     }
-                }
+                },
             };
         }
         Ok(row)
@@ -210,15 +238,51 @@ impl RowMapper {
 
     /// The record's key for the contract's `unique_in_input` columns.
     pub fn key(&self, row: &[Cell]) -> Option<Vec<String>> {
-        if self.contract.unique_in_input.is_empty() {
+        if self.unique.is_empty() {
             return None;
         }
-        Some(
-            self.contract
-                .unique_in_input
-                .iter()
-                .map(|c| row[self.contract.index_of(c).expect("checked when loaded")].to_key())
-                .collect(),
-        )
+        Some(self.unique.iter().map(|&i| row[i].to_key()).collect())
+    }
+
+    /// A hash of [`RowMapper::key`] and the table, for finding duplicates
+    /// without keeping every key's text.
+    pub fn key_hash(&self, row: &[Cell]) -> Option<u128> {
+        if self.unique.is_empty() {
+            return None;
+        }
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        for (n, &i) in self.unique.iter().enumerate() {
+            if n > 0 {
+                hasher.update("\u{1f}".as_bytes());
+            }
+            match &row[i] {
+                Cell::Str(s) => hasher.update(s.as_bytes()),
+                other => hasher.update(other.to_key().as_bytes()),
+            }
+        }
+        Some(hasher.digest128() ^ self.table_hash)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_hash_is_the_hash_of_the_joined_key() {
+        let payload = crate::contract::payloads()
+            .iter()
+            .find(|p| p.name == "seed_post")
+            .unwrap();
+        let mapper = RowMapper::new(payload, &BTreeMap::new(), "t", 0).unwrap();
+        let mut row = vec![Cell::Null; mapper.contract().columns.len()];
+        row[mapper.contract().index_of("platform").unwrap()] = Cell::Str("x".into());
+        row[mapper.contract().index_of("post_id").unwrap()] = Cell::Str("p1".into());
+        let key = mapper.key(&row).unwrap();
+        let joined = xxhash_rust::xxh3::xxh3_128(key.join("\u{1f}").as_bytes());
+        assert_eq!(
+            mapper.key_hash(&row),
+            Some(joined ^ xxhash_rust::xxh3::xxh3_128(b"raw.posts"))
+        );
     }
 }

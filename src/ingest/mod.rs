@@ -7,6 +7,7 @@
 //! `raw/rejects`. For every record it is given, exactly one of the two
 //! happens, so landed + rejected = read always holds.
 
+mod doc;
 pub mod images;
 mod landing;
 mod mapper;
@@ -14,9 +15,10 @@ mod record;
 mod rejects;
 mod value;
 
-pub use landing::{Landing, LandingStats};
+pub use doc::Doc;
+pub use landing::{ChunkId, Landing, LandingStats, RowChunk};
 pub use mapper::{Reject, RowMapper};
-pub use record::map_object;
+pub use record::{map_doc, map_object};
 pub use rejects::{RejectLog, RejectOrigin};
 pub use value::{day_of, format_time, parse_time, Cell, Raw};
 

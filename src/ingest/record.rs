@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use super::doc::Doc;
 use super::mapper::{Reject, RowMapper};
 use super::value::{Cell, Raw};
 
@@ -11,6 +12,16 @@ use super::value::{Cell, Raw};
 pub fn map_object(
     mapper: &RowMapper,
     object: &Map<String, Value>,
+    record_no: i64,
+) -> Result<Vec<Vec<Cell>>, Reject> {
+    map_doc(mapper, &Doc::from_map(object), record_no)
+}
+
+/// [`map_object`] for a record parsed in place; `object` is a
+/// [`Doc::Object`].
+pub fn map_doc(
+    mapper: &RowMapper,
+    object: &Doc<'_>,
     record_no: i64,
 ) -> Result<Vec<Vec<Cell>>, Reject> {
     match &mapper.payload().explode {
@@ -24,7 +35,7 @@ pub fn map_object(
             let key = explode.key.as_deref().unwrap_or_default();
             let variants = object
                 .get(list)
-                .and_then(serde_json::Value::as_array)
+                .and_then(Doc::as_list)
                 .filter(|v| !v.is_empty())
                 .ok_or_else(|| {
                     Reject::field(list, format!("no variants: {list} is missing or empty"))
@@ -33,8 +44,8 @@ pub fn map_object(
             let mut keys = std::collections::BTreeSet::new();
             for (i, variant) in variants.iter().enumerate() {
                 let name = match variant.get(key) {
-                    Some(Value::String(s)) if !s.is_empty() => s.clone(),
-                    Some(Value::Number(n)) => n.to_string(),
+                    Some(Doc::Str(s)) if !s.is_empty() => s.to_string(),
+                    Some(Doc::Number(n)) => n.to_string(),
                     _ => {
                         return Err(Reject::field(
                             list,
@@ -75,24 +86,19 @@ pub fn map_object(
 }
 
 /// Finds `a.b.c` in a record, or `@variant.x` in the exploded variant.
-fn lookup<'v>(
-    record: &'v Map<String, Value>,
-    variant: Option<&'v Value>,
-    path: &str,
-) -> Option<Raw<'v>> {
-    let (mut current, rest) = match path.strip_prefix("@variant.") {
+fn lookup<'v>(record: &'v Doc<'v>, variant: Option<&'v Doc<'v>>, path: &str) -> Option<Raw<'v>> {
+    // Paths are split by byte: every field of every record comes here.
+    let (mut current, mut rest) = match path.strip_prefix("@variant.") {
         Some(rest) => (variant?, rest),
-        None => {
-            let (head, rest) = path.split_once('.').unwrap_or((path, ""));
-            let first = record.get(head)?;
-            if rest.is_empty() {
-                return Some(Raw::Json(first));
-            }
-            (first, rest)
-        }
+        None => (record, path),
     };
-    for part in rest.split('.') {
-        current = current.get(part)?;
+    loop {
+        match rest.bytes().position(|b| b == b'.') {
+            Some(dot) => {
+                current = current.get(&rest[..dot])?;
+                rest = &rest[dot + 1..];
+            }
+            None => return current.get(rest).map(Raw::Doc),
+        }
     }
-    Some(Raw::Json(current))
 }

@@ -3,16 +3,68 @@
 
 use arrow::datatypes::DataType;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use serde_json::{Number, Value};
 
 use crate::contract::Column;
+
+use super::doc::Doc;
 
 /// A source value: a JSON value, or the text of a CSV cell.
 #[derive(Debug, Clone, Copy)]
 pub enum Raw<'a> {
     /// From a JSON record.
     Json(&'a serde_json::Value),
+    /// From a JSON record parsed in place.
+    Doc(&'a Doc<'a>),
     /// From a text cell.
     Text(&'a str),
+}
+
+/// What [`convert`] sees of a source value, whichever way it was read.
+#[derive(Clone, Copy)]
+enum View<'a> {
+    Null,
+    Text(&'a str),
+    Number(&'a Number),
+    Bool(bool),
+    List,
+    Object,
+}
+
+impl<'a> View<'a> {
+    fn of(raw: Raw<'a>) -> View<'a> {
+        match raw {
+            Raw::Text(s) => View::Text(s),
+            Raw::Json(v) => match v {
+                Value::Null => View::Null,
+                Value::Bool(b) => View::Bool(*b),
+                Value::Number(n) => View::Number(n),
+                Value::String(s) => View::Text(s),
+                Value::Array(_) => View::List,
+                Value::Object(_) => View::Object,
+            },
+            Raw::Doc(d) => match d {
+                Doc::Null => View::Null,
+                Doc::Bool(b) => View::Bool(*b),
+                Doc::Number(n) => View::Number(n),
+                Doc::Str(s) => View::Text(s),
+                Doc::List(_) => View::List,
+                Doc::Object(_) => View::Object,
+            },
+        }
+    }
+
+    /// How an error message names the value.
+    fn describe(self) -> String {
+        match self {
+            View::Null => "null".into(),
+            View::Text(s) => format!("{s:?}"),
+            View::Number(n) => n.to_string(),
+            View::Bool(b) => b.to_string(),
+            View::List => "a list".into(),
+            View::Object => "an object".into(),
+        }
+    }
 }
 
 /// A value read in its column's type.
@@ -60,9 +112,16 @@ pub fn format_time(micros: i64) -> String {
 
 /// The UTC day (YYYY-MM-DD) of a time in microseconds.
 pub fn day_of(micros: i64) -> String {
-    DateTime::from_timestamp_micros(micros)
-        .map(|t| t.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
+    use chrono::Datelike;
+    let Some(t) = DateTime::from_timestamp_micros(micros) else {
+        return String::new();
+    };
+    // Every landed row derives its partition from this: plain integer
+    // formatting is several times faster than chrono's format strings.
+    match t.year() {
+        0..=9999 => format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day()),
+        _ => t.format("%Y-%m-%d").to_string(),
+    }
 }
 
 /// Reads `raw` as a value of `column`'s type. `timestamp_format` is an
@@ -72,33 +131,25 @@ pub fn convert(
     column: &Column,
     timestamp_format: Option<&str>,
 ) -> Result<Cell, String> {
-    use serde_json::Value;
-    let text = match raw {
-        Raw::Json(Value::Null) => return Ok(Cell::Null),
-        Raw::Json(Value::String(s)) => Some(s.as_str()),
-        Raw::Text(s) => Some(s),
-        Raw::Json(_) => None,
+    let view = View::of(raw);
+    let text = match view {
+        View::Null => return Ok(Cell::Null),
+        View::Text(t) if t.trim().is_empty() => return Ok(Cell::Null),
+        View::Text(t) => Some(t),
+        _ => None,
     };
-    if let Some(t) = text {
-        if t.trim().is_empty() {
-            return Ok(Cell::Null);
-        }
-    }
     match column.data_type() {
-        DataType::Utf8 => match (raw, text) {
+        DataType::Utf8 => match (view, text) {
             (_, Some(t)) => Ok(Cell::Str(t.to_string())),
-            (Raw::Json(v @ (Value::Number(_) | Value::Bool(_))), _) => Ok(Cell::Str(v.to_string())),
-            (Raw::Json(v), _) => Err(format!("expected text, found {}", describe(v))),
-            (Raw::Text(_), None) => unreachable!("text always has a str"),
+            (View::Number(n), _) => Ok(Cell::Str(n.to_string())),
+            (View::Bool(b), _) => Ok(Cell::Str(b.to_string())),
+            (v, _) => Err(format!("expected text, found {}", v.describe())),
         },
         DataType::Int32 | DataType::Int64 => {
-            let value = match (raw, text) {
+            let value = match (view, text) {
                 (_, Some(t)) => parse_whole(t)?,
-                (Raw::Json(Value::Number(n)), _) => whole_from_number(n)?,
-                (Raw::Json(v), _) => {
-                    return Err(format!("expected a whole number, found {}", describe(v)))
-                }
-                (Raw::Text(_), None) => unreachable!(),
+                (View::Number(n), _) => whole_from_number(n)?,
+                (v, _) => return Err(format!("expected a whole number, found {}", v.describe())),
             };
             if column.data_type() == &DataType::Int32 && i32::try_from(value).is_err() {
                 return Err(format!("{value} does not fit a 32-bit whole number"));
@@ -106,16 +157,13 @@ pub fn convert(
             Ok(Cell::Int(value))
         }
         DataType::Float64 | DataType::Float32 => {
-            let value = match (raw, text) {
+            let value = match (view, text) {
                 (_, Some(t)) => t
                     .trim()
                     .parse::<f64>()
                     .map_err(|_| format!("expected a number, found {t:?}"))?,
-                (Raw::Json(Value::Number(n)), _) => n.as_f64().ok_or("number out of range")?,
-                (Raw::Json(v), _) => {
-                    return Err(format!("expected a number, found {}", describe(v)))
-                }
-                (Raw::Text(_), None) => unreachable!(),
+                (View::Number(n), _) => n.as_f64().ok_or("number out of range")?,
+                (v, _) => return Err(format!("expected a number, found {}", v.describe())),
             };
             if value.is_nan() {
                 return Err("is NaN (not a number)".to_string());
@@ -125,18 +173,17 @@ pub fn convert(
             }
             Ok(Cell::Float(value))
         }
-        DataType::Boolean => match (raw, text) {
-            (Raw::Json(Value::Bool(b)), _) => Ok(Cell::Bool(*b)),
+        DataType::Boolean => match (view, text) {
+            (View::Bool(b), _) => Ok(Cell::Bool(b)),
             (_, Some(t)) => parse_bool(t).map(Cell::Bool),
-            (Raw::Json(Value::Number(n)), _) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => {
+            (View::Number(n), _) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => {
                 Ok(Cell::Bool(n.as_i64() == Some(1)))
             }
-            (Raw::Json(v), _) => Err(format!("expected true or false, found {}", describe(v))),
-            (Raw::Text(_), None) => unreachable!(),
+            (v, _) => Err(format!("expected true or false, found {}", v.describe())),
         },
-        DataType::Timestamp(_, _) => match (raw, text) {
+        DataType::Timestamp(_, _) => match (view, text) {
             (_, Some(t)) => parse_time(t, timestamp_format).map(Cell::Time),
-            (Raw::Json(Value::Number(n)), _) => {
+            (View::Number(n), _) => {
                 let secs = n.as_f64().ok_or("number out of range")?;
                 // Epoch milliseconds are common in exports; seconds would
                 // put them thousands of years ahead.
@@ -147,8 +194,7 @@ pub fn convert(
                 };
                 Ok(Cell::Time(micros as i64))
             }
-            (Raw::Json(v), _) => Err(format!("expected a time, found {}", describe(v))),
-            (Raw::Text(_), None) => unreachable!(),
+            (v, _) => Err(format!("expected a time, found {}", v.describe())),
         },
         other => Err(format!("columns of type {other} cannot be imported")),
     }
@@ -159,9 +205,19 @@ pub fn convert(
 pub fn check(cell: Cell, column: &Column, now_micros: i64) -> Result<Cell, String> {
     match cell {
         Cell::Str(s) if column.one_of.is_some() => {
+            let allowed = column.one_of.as_deref().unwrap_or_default();
+            // Most values are already in their normal form: keep them as
+            // they are instead of lowering a copy.
+            let normal_already = s
+                .bytes()
+                .all(|b| b.is_ascii() && !b.is_ascii_uppercase() && !b.is_ascii_whitespace())
+                && !column.aliases.contains_key(&s)
+                && allowed.contains(&s);
+            if normal_already {
+                return Ok(Cell::Str(s));
+            }
             let lowered = s.trim().to_lowercase();
             let normal = column.aliases.get(&lowered).cloned().unwrap_or(lowered);
-            let allowed = column.one_of.as_deref().unwrap_or_default();
             if allowed.contains(&normal) {
                 Ok(Cell::Str(normal))
             } else {
@@ -208,16 +264,7 @@ fn in_range(v: f64, column: &Column) -> Result<(), String> {
     Ok(())
 }
 
-fn describe(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Array(_) => "a list".into(),
-        serde_json::Value::Object(_) => "an object".into(),
-        serde_json::Value::String(s) => format!("{s:?}"),
-        other => other.to_string(),
-    }
-}
-
-fn whole_from_number(n: &serde_json::Number) -> Result<i64, String> {
+fn whole_from_number(n: &Number) -> Result<i64, String> {
     if let Some(v) = n.as_i64() {
         return Ok(v);
     }
@@ -364,6 +411,8 @@ mod tests {
             t
         );
         assert_eq!(day_of(t), "2024-01-15");
+        assert_eq!(day_of(-62_135_596_800_000_000), "0001-01-01");
+        assert_eq!(day_of(253_402_300_800_000_000), "+10000-01-01");
         assert!(parse_time("yesterday", None).is_err());
     }
 }

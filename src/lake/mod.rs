@@ -91,6 +91,14 @@ pub struct WrittenFile {
     pub bytes: usize,
 }
 
+/// A table file encoded and not yet written ([`Lake::encode_table_file`]).
+#[derive(Debug)]
+pub struct EncodedFile {
+    path: String,
+    rows: usize,
+    bytes: Bytes,
+}
+
 /// An open lake.
 #[derive(Debug, Clone)]
 pub struct Lake {
@@ -163,6 +171,20 @@ impl Lake {
         name: &str,
         batch: &RecordBatch,
     ) -> Result<WrittenFile, LakeError> {
+        let file = self.encode_table_file(contract, partition, name, batch)?;
+        self.put_table_file(file).await
+    }
+
+    /// The first half of [`Lake::write_table_file`]: checks and encodes the
+    /// file without writing it, so that many files can be encoded on many
+    /// cores before their PUTs.
+    pub fn encode_table_file(
+        &self,
+        contract: &Contract,
+        partition: &[String],
+        name: &str,
+        batch: &RecordBatch,
+    ) -> Result<EncodedFile, LakeError> {
         contract.check_batch(batch)?;
         let mut relative = contract.path();
         for (column, value) in contract.partition_columns().zip(partition) {
@@ -174,12 +196,21 @@ impl Lake {
             path: relative.clone(),
             source,
         })?;
-        let size = bytes.len();
-        self.put(&relative, bytes.into()).await?;
-        tracing::debug!(path = %relative, rows = batch.num_rows(), bytes = size, "wrote table file");
-        Ok(WrittenFile {
+        Ok(EncodedFile {
             path: relative,
             rows: batch.num_rows(),
+            bytes: bytes.into(),
+        })
+    }
+
+    /// The second half of [`Lake::write_table_file`]: one atomic PUT.
+    pub async fn put_table_file(&self, file: EncodedFile) -> Result<WrittenFile, LakeError> {
+        let size = file.bytes.len();
+        self.put(&file.path, file.bytes).await?;
+        tracing::debug!(path = %file.path, rows = file.rows, bytes = size, "wrote table file");
+        Ok(WrittenFile {
+            path: file.path,
+            rows: file.rows,
             bytes: size,
         })
     }

@@ -185,6 +185,61 @@ fn every_bad_record_is_rejected_with_its_reason_and_the_counts_add_up() {
     assert_eq!(count(lake, "SELECT count(*) AS n FROM raw.posts"), 2);
 }
 
+/// A big NDJSON input is read in blocks and mapped in parallel pieces: a
+/// duplicate far from its first record, a bad line between pieces, CRLF
+/// and blank lines, and a last line without a newline keep their line
+/// numbers, reasons and raw text.
+#[test]
+fn rejects_keep_their_line_and_reason_across_the_parallel_pieces() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let lake = lake.to_str().unwrap();
+    let input = dir.path().join("big.ndjson");
+    // About 36 MB: more than one block, and many pieces in each.
+    let n = 120_000;
+    let mid = n / 2;
+    write_posts_ndjson(&input, n, 30);
+    let text = std::fs::read_to_string(&input).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let first = lines[0].clone();
+    lines[mid - 1] = format!("{}\r", lines[mid - 1]);
+    lines.insert(mid, "{\"id\": \"broken\"".to_string());
+    lines.insert(mid + 1, "   ".to_string());
+    lines.push(first.clone());
+    std::fs::write(&input, lines.join("\n")).unwrap();
+
+    let out = run(lake, &["import", input.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let n64 = n as u64;
+    assert_eq!(import_counts(&out, "big.ndjson"), (n64 + 2, n64, 2));
+    let rejects = query(
+        lake,
+        "SELECT record, reason, raw, payload FROM raw.rejects ORDER BY record",
+    );
+    assert_eq!(rejects.len(), 2, "{rejects:?}");
+    assert_eq!(rejects[0]["record"], mid + 1);
+    assert!(rejects[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("malformed JSON"));
+    assert_eq!(rejects[0]["raw"], "{\"id\": \"broken\"");
+    assert_eq!(rejects[1]["record"], n + 3);
+    assert_eq!(
+        rejects[1]["reason"],
+        "duplicate platform, post_id (instagram, p0) in this input; first seen at record 1"
+    );
+    assert_eq!(rejects[1]["raw"], first.as_str());
+    assert_eq!(rejects[1]["payload"], "seed_post");
+    assert_eq!(count(lake, "SELECT count(*) AS n FROM raw.posts"), n as i64);
+    let line_of = |post: usize| {
+        let sql = format!("SELECT source_record FROM raw.posts WHERE post_id = 'p{post}'");
+        query(lake, &sql)[0]["source_record"].as_i64().unwrap() as usize
+    };
+    assert_eq!(line_of(mid - 1), mid, "a CRLF line lands");
+    assert_eq!(line_of(mid), mid + 3, "the bad and blank lines count");
+    assert_eq!(line_of(n - 1), n + 2);
+}
+
 #[test]
 fn csv_exports_land_through_a_mapping() {
     let dir = tempfile::tempdir().unwrap();
