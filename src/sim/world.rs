@@ -4,7 +4,7 @@
 //! deterministically from a seed and shaped the way the routes read it.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -150,8 +150,6 @@ pub struct ImageSpec {
     pub seed: u64,
     /// The synthetic design it shows, with its ground truth.
     pub design: Arc<Design>,
-    /// The PNG once rendered (rendering is deterministic, so it is kept).
-    png: Arc<OnceLock<Vec<u8>>>,
 }
 
 impl ImageSpec {
@@ -161,7 +159,6 @@ impl ImageSpec {
             height: design.height,
             seed: design.seed,
             design: Arc::new(design),
-            png: Arc::default(),
         }
     }
 }
@@ -289,9 +286,7 @@ impl World {
     }
 }
 
-/// Renders an image as PNG bytes (once; later calls return the kept bytes).
+/// Renders an image as PNG bytes (deterministic: the same bytes every call).
 pub fn render_png(spec: &ImageSpec) -> Vec<u8> {
-    spec.png
-        .get_or_init(|| synth::encode_as(&spec.design, ImageFormat::Png))
-        .clone()
+    synth::encode_as(&spec.design, ImageFormat::Png)
 }
