@@ -2,8 +2,17 @@
 from NDJSON, beside pyarrow's read_json + write_table (zstd) on the same file.
 
 Prints records per second, wall time and peak memory (max RSS) of each, and
-the ratio. Each side runs in its own process so its peak memory is its own."""
-import json, os, random, resource, shutil, subprocess, sys, time
+the ratio. Each side runs in its own process so its peak memory is its own.
+
+A second pyarrow line writes the same hive partitions as the lake
+(platform, day: about 2,300 files of ~430 rows), for context: it shows what
+the partitioning itself costs a Parquet writer.
+
+Each run imports into a lake directory no earlier run used, and deletes it
+only after measuring: ext4 allocates inodes slowly for about a minute after
+thousands of files were deleted near them, which made an import right after
+`rm -rf lake` spend a second more in the kernel."""
+import glob, json, os, random, resource, shutil, subprocess, sys, time
 
 N = int(os.environ.get("BENCH_RECORDS", "1000000"))
 OUT = os.environ.get("BENCH_DIR", "bench-out/import")
@@ -41,6 +50,21 @@ def timed(cmd):
     return wall, proc.stdout, int(proc.stderr.strip().splitlines()[-1])
 
 
+PYARROW_PARTITIONED = r"""
+import resource, sys, pyarrow.json as pj, pyarrow.parquet as pq, pyarrow.compute as pc
+_, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+table = pj.read_json(sys.argv[1])
+table = table.append_column("dt", pc.utf8_slice_codeunits(table["posting_time"].cast("string"), 0, 10))
+# Sorted, and every partition's file open at once: otherwise the dataset
+# writer starts a new file for each input batch that touches a partition
+# (80,000 files here).
+table = table.sort_by([("platform", "ascending"), ("dt", "ascending")])
+pq.write_to_dataset(table, sys.argv[2], partition_cols=["platform", "dt"], compression="zstd",
+                    max_partitions=100_000, max_open_files=100_000)
+print(table.num_rows)
+"""
+
 PYARROW = r"""
 import sys, pyarrow.json as pj, pyarrow.parquet as pq
 table = pj.read_json(sys.argv[1])
@@ -56,21 +80,30 @@ def main():
         print(f"generating {N:,} records into {data} ...", flush=True)
         generate(data)
     size_mb = os.path.getsize(data) / 1e6
-    lake = os.path.join(OUT, "lake")
-    shutil.rmtree(lake, ignore_errors=True)
+    lake = os.path.join(OUT, f"lake-{time.time_ns()}")
+    partitioned = os.path.join(OUT, f"pyarrow-partitioned-{time.time_ns()}")
 
     wall_c, out, peak_c = timed([BIN, "--lake", lake, "--quiet", "import", data])
     landed = int(out.strip().splitlines()[1].split()[-2])
     assert landed == N, f"landed {landed} of {N}: {out}"
     wall_p, out, peak_p = timed([sys.executable, "-c", PYARROW, data, os.path.join(OUT, "pyarrow.parquet")])
     assert int(out) == N
+    wall_q, out, peak_q = timed([sys.executable, "-c", PYARROW_PARTITIONED, data, partitioned])
+    assert int(out) == N
+    files_c = len(glob.glob(os.path.join(lake, "raw/posts/*/*/*.parquet")))
+    files_q = len(glob.glob(os.path.join(partitioned, "*/*/*.parquet")))
+    for done in glob.glob(os.path.join(OUT, "lake*")) + glob.glob(os.path.join(OUT, "pyarrow-partitioned-*")):
+        shutil.rmtree(done, ignore_errors=True)
 
     print()
     print(f"bench-import: {N:,} post records, {size_mb:,.0f} MB of NDJSON, {os.cpu_count()} cores")
     print(f"{'':<44}{'seconds':>9}{'records/s':>13}{'peak MB':>10}")
     print(f"{'creativeiq import (validated, partitioned)':<44}{wall_c:>9.2f}{N / wall_c:>13,.0f}{peak_c / 1024:>10,.0f}")
     print(f"{'pyarrow read_json + write_table (zstd)':<44}{wall_p:>9.2f}{N / wall_p:>13,.0f}{peak_p / 1024:>10,.0f}")
+    print(f"{'pyarrow, the same partitions (context)':<44}{wall_q:>9.2f}{N / wall_q:>13,.0f}{peak_q / 1024:>10,.0f}")
+    print(f"files: creativeiq {files_c:,}, pyarrow partitioned {files_q:,}, pyarrow 1")
     print(f"speed: creativeiq is {wall_p / wall_c:.2f}x pyarrow (above 1 is faster)")
+    print(f"speed beside pyarrow writing the same partitions: {wall_q / wall_c:.2f}x")
     print(f"peak memory: creativeiq uses {peak_c / peak_p:.2f}x pyarrow's")
 
 
