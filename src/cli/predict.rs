@@ -9,9 +9,10 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 
 use creativeiq::features::{analyze_bytes, DecodeLimits};
+use creativeiq::insight::{brand_score, BrandProfile, InsightError};
 use creativeiq::lake::Lake;
 use creativeiq::predict::{BatchPredict, PredictError, Predictor, PREDICTIONS_TABLE};
-use creativeiq::train::{ImageFeatures, PostContext, ALL_SCOPE};
+use creativeiq::train::{AssembledBrand, ImageFeatures, PostContext, ALL_SCOPE, BRAND_SCORE};
 
 use super::{Global, Outcome};
 
@@ -108,8 +109,28 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
         post = post.with_caption(caption);
     }
     let p = predictor.predict_post(&post, Some(&ImageFeatures::from_design(&features)))?;
+    let brand = predictor
+        .model()
+        .manifest
+        .assembler
+        .as_ref()
+        .and_then(|a| a.brand());
+    if let Some(brand) = brand {
+        note_brand_changes(&lake, brand).await;
+    }
+    // The brand score itself, not only its push: a designer reads both.
+    let brand_json = brand.map(|b| {
+        serde_json::json!({
+            "name": b.profile().name,
+            "sha256": b.sha256(),
+            "brand_score": brand_score(b.profile(), &features),
+        })
+    });
     if args.json {
         let mut value = serde_json::to_value(&p)?;
+        if let Some(brand) = brand_json {
+            value["brand"] = brand;
+        }
         value["contributions"] = serde_json::to_value(
             p.contributions
                 .iter()
@@ -126,6 +147,18 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     );
     if let Some(prob) = p.top_tier_probability {
         println!("top-quartile probability {:.0}%", prob * 100.0);
+    }
+    if let Some(b) = &brand_json {
+        let push = p
+            .contributions
+            .iter()
+            .find(|c| c.feature == BRAND_SCORE)
+            .map_or(0.0, |c| c.contribution);
+        println!(
+            "brand {}: brand_score {:.1} / 100, pushing the score {push:+.2}",
+            b["name"].as_str().unwrap_or_default(),
+            b["brand_score"].as_f64().unwrap_or(f64::NAN)
+        );
     }
     println!(
         "model {kind} for {scope}, run {run}; contributions by {:?}",
@@ -144,6 +177,26 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
         );
     }
     Ok(Outcome::Done)
+}
+
+/// Says on stderr when the lake's profile of the model's brand is gone or
+/// has changed since training: the model keeps scoring with the profile in
+/// its manifest (the one it learnt from), which may not be what the user
+/// now calls the brand.
+async fn note_brand_changes(lake: &Lake, brand: &AssembledBrand) {
+    let name = &brand.profile().name;
+    let note = match BrandProfile::load(lake, name).await {
+        Ok(current) if current.content_sha256() == brand.sha256() => return,
+        Ok(_) => "has changed since",
+        Err(InsightError::NoBrand { .. }) => "is gone from the lake since",
+        Err(e) => {
+            tracing::warn!(brand = %name, error = %e, "the lake's profile could not be compared with the model's");
+            return;
+        }
+    };
+    eprintln!(
+        "note: brand {name}'s profile {note} the model was trained; brand_score uses the profile saved with the model; `creativeiq train --brand {name}` trains on the current one"
+    );
 }
 
 /// `--partition` / `--all`: score the lake's posts into predictions.posts.

@@ -1,12 +1,14 @@
 //! `creativeiq train`: train every model kind on the lake's training set
 //! (or a training file), publish the models, metric tables and champions
-//! into the lake.
+//! into the lake. `--brand B` adds the column `brand_score` (see
+//! `creativeiq::train::assemble`).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+use creativeiq::insight::BrandProfile;
 use creativeiq::train::publish::publish;
 use creativeiq::train::{source, FeatureAssembler, ModelKind, SearchBudget, TrainJob, TrueRates};
 
@@ -39,6 +41,12 @@ pub struct Args {
     /// The run's name (default: its UTC start time).
     #[arg(long)]
     run: Option<String>,
+    /// Train brand-specific models: add the column brand_score, each
+    /// design's 0..100 score against the brand's profile (brands/<B>.json,
+    /// learnt with `creativeiq brand learn`), as `brand check` computes it.
+    /// The profile is saved in every model's manifest.
+    #[arg(long, value_name = "B", conflicts_with = "dataset")]
+    brand: Option<String>,
 }
 
 /// The training options `train` and `retrain` share.
@@ -99,7 +107,26 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
             (data, assembler, None)
         }
         None => {
-            let set = source::read_lake(&lake, &args.model.extractor_version).await?;
+            let brand = match &args.brand {
+                Some(name) => {
+                    let profile = BrandProfile::load(&lake, name).await?;
+                    println!(
+                        "brand {name}: brand_score against its profile of {} designs from {} (SHA-256 {})",
+                        profile.designs,
+                        profile.source,
+                        &profile.content_sha256()[..12]
+                    );
+                    if profile.extractor_version != args.model.extractor_version {
+                        eprintln!(
+                            "warning: brand {name} was learnt from features of extractor version {}, the training set has version {}; learn it again for comparable scores",
+                            profile.extractor_version, args.model.extractor_version
+                        );
+                    }
+                    Some(profile)
+                }
+                None => None,
+            };
+            let set = source::read_lake(&lake, &args.model.extractor_version, brand).await?;
             println!(
                 "training set: {} posts ({} with image features, extractor version {}), {} A/B pairs with features",
                 set.data.len(),

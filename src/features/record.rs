@@ -148,6 +148,61 @@ impl DesignFeatures {
             self.readability,
         ]
     }
+
+    /// The record whose [`DesignFeatures::values`] are `values` (a row of
+    /// `features.design` read as numbers), with its `palette`: what the
+    /// stages that only keep the numeric columns give to code that takes
+    /// a whole record, such as the brand score. `None` when a value is
+    /// missing or not finite, or a count is not a whole number: a record
+    /// with a made-up value would score as something it is not.
+    pub fn from_values(
+        values: &[Option<f64>],
+        palette: Vec<PaletteColor>,
+    ) -> Option<DesignFeatures> {
+        if values.len() != FEATURE_NAMES.len() {
+            return None;
+        }
+        let mut v = [0.0; FEATURE_NAMES.len()];
+        for (slot, value) in v.iter_mut().zip(values) {
+            *slot = value.filter(|x| x.is_finite())?;
+        }
+        let count =
+            |x: f64| (x >= 0.0 && x <= f64::from(u32::MAX) && x.fract() == 0.0).then_some(x as u32);
+        Some(DesignFeatures {
+            width: count(v[0])?,
+            height: count(v[1])?,
+            aspect_ratio: v[2],
+            brightness: v[3],
+            contrast_rms: v[4],
+            grey_entropy: v[5],
+            saturation_mean: v[6],
+            saturation_std: v[7],
+            colorfulness: v[8],
+            lab_l_mean: v[9],
+            lab_a_mean: v[10],
+            lab_b_mean: v[11],
+            lab_l_std: v[12],
+            edge_density: v[13],
+            palette,
+            hue_count: count(v[14])?,
+            color_harmony: v[15],
+            palette_contrast: v[16],
+            wcag_aa: u8::try_from(count(v[17])?).ok()?,
+            rule_of_thirds: v[18],
+            balance_lr: v[19],
+            balance_tb: v[20],
+            symmetry_lr: v[21],
+            whitespace: v[22],
+            grid_alignment: v[23],
+            focal_points: count(v[24])?,
+            subject_thirds: v[25],
+            text_coverage: v[26],
+            text_lines: count(v[27])?,
+            text_contrast: v[28],
+            text_hierarchy: v[29],
+            readability: v[30],
+        })
+    }
 }
 
 #[cfg(test)]
@@ -196,5 +251,30 @@ mod tests {
             let field = json.get(*name).and_then(|x| x.as_f64());
             assert_eq!(field, Some(v), "{name}");
         }
+        // Distinct values per field, so a swapped pair in from_values shows.
+        let mut distinct = f.clone();
+        distinct.palette = vec![PaletteColor {
+            hex: "#102030".into(),
+            share: 1.0,
+        }];
+        let json = serde_json::to_value(&distinct).unwrap();
+        let mut json = json.as_object().unwrap().clone();
+        for (i, name) in FEATURE_NAMES.iter().enumerate() {
+            json.insert(name.to_string(), serde_json::json!(i + 1));
+        }
+        json.insert("wcag_aa".into(), serde_json::json!(1));
+        let distinct: DesignFeatures =
+            serde_json::from_value(serde_json::Value::Object(json)).unwrap();
+        let numbers: Vec<Option<f64>> = distinct.values().iter().map(|v| Some(*v)).collect();
+        assert_eq!(
+            DesignFeatures::from_values(&numbers, distinct.palette.clone()),
+            Some(distinct.clone())
+        );
+        let mut missing = numbers.clone();
+        missing[3] = None;
+        assert_eq!(DesignFeatures::from_values(&missing, Vec::new()), None);
+        let mut fractional = numbers;
+        fractional[27] = Some(2.5);
+        assert_eq!(DesignFeatures::from_values(&fractional, Vec::new()), None);
     }
 }

@@ -228,10 +228,11 @@ pub struct BrandCheck {
     pub departures: Vec<Departure>,
 }
 
-/// The brand score of a design (0..100), meant as the input that
-/// brand-specific models add: called with the brand's profile
-/// ([`BrandProfile::load`]) and a design's `features.design` record
-/// (palette included). The trainers do not take it as a column yet.
+/// The brand score of a design (0..100): the overall score of
+/// [`BrandProfile::check`], from the brand's profile and a design's
+/// `features.design` record (palette included). `creativeiq brand check`
+/// prints it, and models trained with `creativeiq train --brand` take it
+/// as their `brand_score` column, so the two never disagree.
 pub fn brand_score(profile: &BrandProfile, features: &DesignFeatures) -> f64 {
     profile.check(features).score
 }
@@ -514,6 +515,17 @@ impl BrandProfile {
         })
     }
 
+    /// SHA-256 (hex) of the profile's compact JSON: a model that scores
+    /// with a profile records it, so an edited copy is caught rather than
+    /// scored with. Stable across a save and a load, as serde_json writes
+    /// the shortest round-tripping form of every number and reads it back
+    /// exactly.
+    pub fn content_sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_vec(self).expect("a profile serialises");
+        hex::encode(Sha256::digest(json))
+    }
+
     /// The profile's lake path.
     pub fn path(name: &str) -> String {
         format!("{BRANDS_PREFIX}/{name}.json")
@@ -537,10 +549,18 @@ impl BrandProfile {
             Err(LakeError::Store {
                 source: object_store::Error::NotFound { .. },
                 ..
-            }) => Err(InsightError::NoBrand {
-                name: name.to_string(),
-                known: BrandProfile::list(lake).await?.join(", "),
-            }),
+            }) => {
+                let known = BrandProfile::list(lake).await?;
+                Err(InsightError::NoBrand {
+                    name: name.to_string(),
+                    path: format!("{}{path}", lake.location().url()),
+                    known: if known.is_empty() {
+                        "none".into()
+                    } else {
+                        known.join(", ")
+                    },
+                })
+            }
             Err(e) => Err(e.into()),
         }
     }

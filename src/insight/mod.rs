@@ -8,9 +8,11 @@
 //!   of a folder, analysed here, or an account's posts: `labelled_posts`
 //!   joined with `features.design` by `sql/jobs/brand_account_features.sql`)
 //!   and writes it to `brands/<name>.json`; scores a design 0..100 against
-//!   it ([`BrandProfile::check`]) and names what departs. The score is a
-//!   feature for brand-specific models through [`brand_score`], which takes
-//!   a profile and a `features.design` record.
+//!   it ([`BrandProfile::check`]) and names what departs. [`brand_score`]
+//!   (a profile and a `features.design` record in, 0..100 out) is the one
+//!   scoring both `brand check` and the `brand_score` column of models
+//!   trained with `creativeiq train --brand` (the train stage's
+//!   `FeatureAssembler` calls it, with the profile saved in the manifest).
 //! - [`trends`]: reads `labelled_posts` joined with `features.design`
 //!   (`sql/jobs/trend_properties.sql`: per platform and window, the
 //!   top-quartile posts and how many of them have each visual property),
@@ -83,11 +85,13 @@ pub enum InsightError {
         name: String,
     },
     /// No profile of that name in the lake.
-    #[error("no brand {name:?} in the lake (brands/{name}.json); learn it first with `creativeiq brand learn --name {name} --from DIR`; known brands: {known}")]
+    #[error("no brand {name:?} in the lake: {path} does not exist; learn it first with `creativeiq brand learn --name {name} --from DIR` (or --account ID); known brands: {known}")]
     NoBrand {
         /// The name asked for.
         name: String,
-        /// The brands the lake has.
+        /// Where its profile would be: the lake's location and `brands/<name>.json`.
+        path: String,
+        /// The brands the lake has (`none` when it has none).
         known: String,
     },
     /// A stored profile does not parse.

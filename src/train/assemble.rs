@@ -7,13 +7,26 @@
 //! step ([`super::prepare`]) then imputes training medians, so such posts
 //! still train and predict on their context features, and `has_image`
 //! lets every learner tell an imputed image from a real one.
+//!
+//! An assembler made [`FeatureAssembler::with_brand`] adds a last column,
+//! `brand_score`: the image's score against a brand profile
+//! ([`crate::insight::brand_score`], the function `creativeiq brand check`
+//! prints), computed from the image's record, palette included. The
+//! profile is part of the assembler, so it is saved in every manifest with
+//! its SHA-256, and a reloaded model scores a new design against the very
+//! profile it was trained with; a manifest whose profile does not match
+//! its hash does not load.
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::dataset::{Dataset, Matrix, RowInfo};
 use super::TrainError;
-use crate::features::{platform_aspect_fit, DesignFeatures, FEATURE_NAMES};
+use crate::features::{platform_aspect_fit, DesignFeatures, PaletteColor, FEATURE_NAMES};
+use crate::insight::{brand_score, BrandProfile};
+
+/// The column a brand adds.
+pub const BRAND_SCORE: &str = "brand_score";
 
 /// What a post says about itself besides its image.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -83,36 +96,126 @@ pub struct TrainingPost {
     pub weight: f64,
 }
 
-/// An image's numeric features, in the order of [`FEATURE_NAMES`]; `None`
-/// where a value is missing.
+/// An image's numeric features, in the order of [`FEATURE_NAMES`] (`None`
+/// where a value is missing), and its palette (not a column itself, but
+/// the colour part of the brand score).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ImageFeatures(Vec<Option<f64>>);
+pub struct ImageFeatures {
+    values: Vec<Option<f64>>,
+    palette: Vec<PaletteColor>,
+}
 
 impl ImageFeatures {
     /// From a freshly extracted record.
     pub fn from_design(features: &DesignFeatures) -> ImageFeatures {
-        ImageFeatures(features.values().iter().map(|v| Some(*v)).collect())
+        ImageFeatures {
+            values: features.values().iter().map(|v| Some(*v)).collect(),
+            palette: features.palette.clone(),
+        }
     }
 
     /// From named values (a `features.design` row): `value(name)` gives the
-    /// value of each feature of [`FEATURE_NAMES`].
+    /// value of each feature of [`FEATURE_NAMES`]. No palette: see
+    /// [`ImageFeatures::with_palette`].
     pub fn from_named(value: impl Fn(&str) -> Option<f64>) -> ImageFeatures {
-        ImageFeatures(FEATURE_NAMES.iter().map(|n| value(n)).collect())
+        ImageFeatures {
+            values: FEATURE_NAMES.iter().map(|n| value(n)).collect(),
+            palette: Vec::new(),
+        }
+    }
+
+    /// With the row's palette (its `palette` column).
+    pub fn with_palette(mut self, palette: Vec<PaletteColor>) -> ImageFeatures {
+        self.palette = palette;
+        self
+    }
+
+    /// The whole record, when every value and the palette are there (the
+    /// brand score needs them all; an image always has a palette).
+    pub fn design(&self) -> Option<DesignFeatures> {
+        if self.palette.is_empty() {
+            return None;
+        }
+        DesignFeatures::from_values(&self.values, self.palette.clone())
     }
 
     fn get(&self, name: &str) -> Option<f64> {
         let i = FEATURE_NAMES.iter().position(|n| *n == name)?;
-        self.0[i]
+        self.values[i]
+    }
+}
+
+/// The brand a [`FeatureAssembler`] scores images against, as a manifest
+/// records it: the profile and its [`BrandProfile::content_sha256`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RecordedBrand", into = "RecordedBrand")]
+pub struct AssembledBrand {
+    profile: BrandProfile,
+    sha256: String,
+}
+
+impl AssembledBrand {
+    /// The brand's profile.
+    pub fn profile(&self) -> &BrandProfile {
+        &self.profile
+    }
+
+    /// The SHA-256 of the profile.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+}
+
+/// [`AssembledBrand`] as written; reading it checks the hash.
+#[derive(Serialize, Deserialize)]
+struct RecordedBrand {
+    name: String,
+    sha256: String,
+    profile: BrandProfile,
+}
+
+impl TryFrom<RecordedBrand> for AssembledBrand {
+    type Error = String;
+
+    fn try_from(recorded: RecordedBrand) -> Result<Self, Self::Error> {
+        let actual = recorded.profile.content_sha256();
+        if recorded.name != recorded.profile.name || actual != recorded.sha256 {
+            return Err(format!(
+                "the brand profile {:?} saved with the model is not the one it was trained with \
+                 (recorded SHA-256 {}, the saved profile's {actual}): its brand_score would differ; \
+                 train again with --brand {}",
+                recorded.name, recorded.sha256, recorded.name
+            ));
+        }
+        Ok(AssembledBrand {
+            profile: recorded.profile,
+            sha256: recorded.sha256,
+        })
+    }
+}
+
+impl From<AssembledBrand> for RecordedBrand {
+    fn from(brand: AssembledBrand) -> Self {
+        RecordedBrand {
+            name: brand.profile.name.clone(),
+            sha256: brand.sha256,
+            profile: brand.profile,
+        }
     }
 }
 
 /// Turns posts into model input rows. Its vocabularies (platforms and media
-/// types for the one-hot columns) are fixed when it is made, and saved in
-/// every model's manifest so a prediction builds the same columns.
+/// types for the one-hot columns) and its brand, if any, are fixed when it
+/// is made, and saved in every model's manifest so a prediction builds the
+/// same columns.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureAssembler {
     platforms: Vec<String>,
     media_types: Vec<String>,
+    // Absent, not null, without a brand: manifests from before brands
+    // read and write unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    brand: Option<AssembledBrand>,
 }
 
 impl FeatureAssembler {
@@ -130,7 +233,23 @@ impl FeatureAssembler {
         FeatureAssembler {
             platforms: sorted(platforms),
             media_types: sorted(&media_types),
+            brand: None,
         }
+    }
+
+    /// The same assembler with a last column, [`BRAND_SCORE`]: each image's
+    /// score against `profile` (`NaN` without an image or its palette).
+    pub fn with_brand(mut self, profile: BrandProfile) -> FeatureAssembler {
+        self.brand = Some(AssembledBrand {
+            sha256: profile.content_sha256(),
+            profile,
+        });
+        self
+    }
+
+    /// The brand of the [`BRAND_SCORE`] column, if the assembler has one.
+    pub fn brand(&self) -> Option<&AssembledBrand> {
+        self.brand.as_ref()
     }
 
     /// An assembler whose vocabularies are the values seen in `posts`.
@@ -178,6 +297,9 @@ impl FeatureAssembler {
         names.extend(self.media_types.iter().map(|m| format!("media_{m}")));
         names.extend(CONTEXT_NAMES.iter().map(|n| n.to_string()));
         names.extend(FEATURE_NAMES.iter().map(|n| n.to_string()));
+        if self.brand.is_some() {
+            names.push(BRAND_SCORE.to_string());
+        }
         names
     }
 
@@ -235,8 +357,12 @@ impl FeatureAssembler {
             flag(image.is_some()),
         ]);
         match image {
-            Some(i) => row.extend(i.0.iter().map(|v| or_nan(*v))),
+            Some(i) => row.extend(i.values.iter().map(|v| or_nan(*v))),
             None => row.extend(std::iter::repeat_n(f64::NAN, FEATURE_NAMES.len())),
+        }
+        if let Some(brand) = &self.brand {
+            let design = image.and_then(ImageFeatures::design);
+            row.push(or_nan(design.map(|d| brand_score(&brand.profile, &d))));
         }
         row
     }
@@ -305,6 +431,98 @@ mod tests {
         let v = |n: &str| row[names.iter().position(|x| x == n).unwrap()];
         assert_eq!(v("posting_hour"), 0.0);
         assert_eq!(v("posting_weekday"), 6.0);
+    }
+
+    /// A design record with a two-colour palette, `main` the larger colour.
+    fn record(main: &str, text_coverage: f64) -> DesignFeatures {
+        let mut json = serde_json::Map::new();
+        for (i, name) in FEATURE_NAMES.iter().enumerate() {
+            json.insert(name.to_string(), serde_json::json!((i % 3) as u32));
+        }
+        json.insert("width".into(), serde_json::json!(1080));
+        json.insert("height".into(), serde_json::json!(1080));
+        json.insert("aspect_ratio".into(), serde_json::json!(1.0));
+        json.insert("text_coverage".into(), serde_json::json!(text_coverage));
+        json.insert(
+            "palette".into(),
+            serde_json::json!([{"hex": main, "share": 0.7}, {"hex": "#f4f4f4", "share": 0.3}]),
+        );
+        serde_json::from_value(serde_json::Value::Object(json)).unwrap()
+    }
+
+    fn blue_brand() -> BrandProfile {
+        let portfolio: Vec<DesignFeatures> = (0..6)
+            .map(|i| record(&format!("#1{i}3a8c"), 0.04 + 0.002 * f64::from(i)))
+            .collect();
+        BrandProfile::learn("blue", "test", &portfolio).unwrap()
+    }
+
+    #[test]
+    fn a_brand_adds_the_brand_check_score_of_the_image_as_the_last_column() {
+        let profile = blue_brand();
+        let plain = FeatureAssembler::new(&["tiktok".into()], &[]);
+        let branded = plain.clone().with_brand(profile.clone());
+        let names = branded.feature_names();
+        assert_eq!(names.last().map(String::as_str), Some(BRAND_SCORE));
+        assert_eq!(names[..names.len() - 1], plain.feature_names()[..]);
+        assert!(!plain.feature_names().contains(&BRAND_SCORE.to_string()));
+
+        let own = record("#133a8c", 0.045);
+        let red = record("#c0281e", 0.3);
+        let score_of = |design: &DesignFeatures| {
+            let row = branded.row(&post(), Some(&ImageFeatures::from_design(design)));
+            assert_eq!(row.len(), names.len());
+            *row.last().unwrap()
+        };
+        assert_eq!(score_of(&own), brand_score(&profile, &own));
+        assert_eq!(score_of(&red), brand_score(&profile, &red));
+        assert!(score_of(&own) > score_of(&red) + 20.0);
+        // A features.design row read as numbers scores the same once its
+        // palette is there, and not at all without it.
+        let values = own.values();
+        let named = ImageFeatures::from_named(|n| {
+            FEATURE_NAMES
+                .iter()
+                .position(|x| *x == n)
+                .map(|i| values[i])
+        });
+        assert!(branded.row(&post(), Some(&named)).last().unwrap().is_nan());
+        let named = named.with_palette(own.palette.clone());
+        assert_eq!(
+            branded.row(&post(), Some(&named)).last(),
+            Some(&score_of(&own))
+        );
+        assert!(branded.row(&post(), None).last().unwrap().is_nan());
+    }
+
+    #[test]
+    fn the_brand_is_saved_with_its_hash_and_an_edited_profile_is_refused() {
+        let profile = blue_brand();
+        let branded = FeatureAssembler::new(&["tiktok".into()], &[]).with_brand(profile.clone());
+        let json = serde_json::to_value(&branded).unwrap();
+        assert_eq!(json["brand"]["name"], "blue");
+        assert_eq!(json["brand"]["sha256"], profile.content_sha256());
+        let text = serde_json::to_string_pretty(&branded).unwrap();
+        let back: FeatureAssembler = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, branded);
+
+        let mut edited = json.clone();
+        edited["brand"]["profile"]["palette"][0]["hex"] = serde_json::json!("#ff0000");
+        let err = serde_json::from_value::<FeatureAssembler>(edited).unwrap_err();
+        assert!(err.to_string().contains("--brand blue"), "{err}");
+
+        // Without a brand, nothing is written for it, and manifests from
+        // before brands (no such key) still read.
+        let plain = FeatureAssembler::new(&["tiktok".into()], &[]);
+        let json = serde_json::to_value(&plain).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"platforms": ["tiktok"], "media_types": []})
+        );
+        assert_eq!(
+            serde_json::from_value::<FeatureAssembler>(json).unwrap(),
+            plain
+        );
     }
 
     #[test]

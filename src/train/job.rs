@@ -234,6 +234,13 @@ impl TrainJob {
 
     /// Trains every scope and kind.
     pub fn run(&self, data: &Dataset) -> Result<TrainOutput, TrainError> {
+        if let Some(assembler) = &self.assembler {
+            if assembler.feature_names() != data.feature_names() {
+                return Err(TrainError::BadDataset(
+                    "the feature assembler builds other columns than the training set has".into(),
+                ));
+            }
+        }
         if let Some(ab) = &self.ab_pairs {
             if ab.feature_names != data.feature_names() {
                 return Err(TrainError::BadDataset(

@@ -1,9 +1,11 @@
 //! A model's manifest and its saved form: a directory (or a lake folder)
 //! holding `manifest.json` beside the model's own files. The manifest says
-//! what the model reads (the assembler's vocabularies, the input and used
-//! feature lists, the fill values), what it was trained on, how it scored,
-//! and with which library versions; [`SavedModel::from_files`] reloads it
-//! to identical predictions.
+//! what the model reads (the assembler's vocabularies and, for a model
+//! trained with `--brand`, the brand profile with its SHA-256; the input and
+//! used feature lists; the fill values), what it was trained on, how it
+//! scored, and with which library versions; [`SavedModel::from_files`]
+//! reloads it to identical predictions, and refuses a manifest whose brand
+//! profile was changed or is missing.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -11,7 +13,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::assemble::FeatureAssembler;
+use super::assemble::{FeatureAssembler, BRAND_SCORE};
 use super::dataset::Matrix;
 use super::metrics::RegressionMetrics;
 use super::model::{Fitted, ModelKind, Params};
@@ -143,6 +145,26 @@ impl SavedModel {
     /// A model from the files [`SavedModel::to_files`] wrote.
     pub fn from_files(files: &BTreeMap<String, Vec<u8>>) -> Result<SavedModel, TrainError> {
         let manifest = Self::manifest_of(files)?;
+        // An assembler that builds other columns than the model reads (a
+        // brand_score column without its brand, say) would feed a feature
+        // to the wrong input: refuse the model rather than mispredict.
+        if let Some(assembler) = &manifest.assembler {
+            let built = assembler.feature_names();
+            let read = &manifest.preparation.input_features;
+            if &built != read {
+                let missing: Vec<&String> = read.iter().filter(|n| !built.contains(n)).collect();
+                let extra: Vec<&String> = built.iter().filter(|n| !read.contains(n)).collect();
+                return Err(TrainError::BadModel(format!(
+                    "its feature assembler builds other columns than it reads \
+                     (not built: {missing:?}; not read: {extra:?}){}",
+                    if missing.iter().any(|n| *n == BRAND_SCORE) {
+                        "; it was trained with a brand whose profile is missing from its manifest: train again with --brand"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+        }
         let model = Fitted::from_files(manifest.kind, files)?;
         Ok(SavedModel { manifest, model })
     }

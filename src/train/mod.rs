@@ -12,7 +12,10 @@
 //! of `sql/jobs/ab_pairs.sql`) or a file ([`source::read_file`]).
 //! [`FeatureAssembler`] builds the rows from a post's context and its row of
 //! `features.design` (posts without an image keep their context features;
-//! see [`prepare`] for how missing values are filled). [`TrainJob`] trains
+//! see [`prepare`] for how missing values are filled); given a brand
+//! profile (`creativeiq train --brand`), it adds `brand_score`, the
+//! design's score against the brand as `creativeiq brand check` computes
+//! it. [`TrainJob`] trains
 //! every [`ModelKind`] for the general scope `all` and each platform with
 //! enough rows, and returns the models ([`SavedModel`]) and a
 //! [`TrainReport`]. [`publish`] writes a run into the lake:
@@ -57,7 +60,9 @@ pub mod source;
 pub mod split;
 mod tier;
 
-pub use assemble::{FeatureAssembler, ImageFeatures, PostContext, TrainingPost};
+pub use assemble::{
+    AssembledBrand, FeatureAssembler, ImageFeatures, PostContext, TrainingPost, BRAND_SCORE,
+};
 pub use boosting::{BoostingParams, Growth};
 pub use ceiling::TrueRates;
 pub use dataset::{Dataset, Matrix, RowInfo};

@@ -1,8 +1,9 @@
 //! Reading a [`Dataset`] from Arrow record batches: a Parquet or CSV file
 //! exported by another tool ([`read_file`]), or the lake ([`read_lake`]):
 //! the rows of `sql/jobs/training_set.sql` (the training view joined with
-//! `features.design`) assembled by a [`FeatureAssembler`], and the A/B
-//! tests of `sql/jobs/ab_pairs.sql` to score the models on.
+//! `features.design`) assembled by a [`FeatureAssembler`] (with the
+//! `brand_score` column when a brand is given), and the A/B tests of
+//! `sql/jobs/ab_pairs.sql` to score the models on.
 //!
 //! The columns of a file, read by name: `post_id` (text), `platform` (text),
 //! `published_at` (a timestamp, or RFC 3339 text), `performance_score`
@@ -28,7 +29,8 @@ use super::dataset::{Dataset, Matrix, RowInfo};
 use super::job::AbPairs;
 use super::TrainError;
 use crate::contract::job_sql;
-use crate::features::FEATURE_NAMES;
+use crate::features::{PaletteColor, FEATURE_NAMES};
+use crate::insight::BrandProfile;
 use crate::lake::Lake;
 use crate::query::Session;
 
@@ -219,10 +221,13 @@ pub struct LakeTrainingSet {
 
 /// Reads the training set from the lake: `sql/jobs/training_set.sql` for
 /// the posts and `sql/jobs/ab_pairs.sql` for the A/B tests, both with the
-/// image features of `extractor_version`.
+/// image features of `extractor_version`. With a `brand`, every row (the
+/// A/B arms' too) gets a last column, `brand_score`: its image's score
+/// against the profile, from the row's features and palette.
 pub async fn read_lake(
     lake: &Lake,
     extractor_version: &str,
+    brand: Option<BrandProfile>,
 ) -> Result<LakeTrainingSet, TrainError> {
     let session = Session::open(lake).await.map_err(|e| TrainError::Lake {
         step: "opening the lake's tables".into(),
@@ -235,7 +240,10 @@ pub async fn read_lake(
                 .into(),
         ));
     }
-    let assembler = FeatureAssembler::from_posts(posts.iter().map(|p| &p.context));
+    let mut assembler = FeatureAssembler::from_posts(posts.iter().map(|p| &p.context));
+    if let Some(profile) = brand {
+        assembler = assembler.with_brand(profile);
+    }
     let weighted = posts.iter().any(|p| p.weight != 1.0);
     let data = assembler.dataset(&posts, weighted)?;
     let with_image_features = posts.iter().filter(|p| p.image.is_some()).count();
@@ -284,16 +292,73 @@ fn image_features(batch: &RecordBatch) -> Result<Vec<Option<ImageFeatures>>, Tra
         .iter()
         .map(|n| numbers(batch, n))
         .collect::<Result<_, _>>()?;
+    let mut palettes = palettes(batch)?.into_iter();
     Ok((0..batch.num_rows())
         .map(|i| {
+            let palette = palettes.next().unwrap_or_default();
             shas[i].as_ref().map(|_| {
                 ImageFeatures::from_named(|name| {
                     let j = FEATURE_NAMES.iter().position(|n| *n == name)?;
                     columns[j][i]
                 })
+                .with_palette(palette)
             })
         })
         .collect())
+}
+
+/// The `palette` column of `features.design` (a list of `{hex, share}`),
+/// one list per row; empty where it is null, and for every row of a batch
+/// without the column.
+fn palettes(batch: &RecordBatch) -> Result<Vec<Vec<PaletteColor>>, TrainError> {
+    let rows = batch.num_rows();
+    let Some(column) = batch.column_by_name("palette") else {
+        return Ok(vec![Vec::new(); rows]);
+    };
+    let bad = |m: String| TrainError::BadDataset(format!("palette: {m}"));
+    let lists: Vec<Option<ArrayRef>> = match column.data_type() {
+        DataType::List(_) => column.as_list::<i32>().iter().collect(),
+        DataType::LargeList(_) => column.as_list::<i64>().iter().collect(),
+        DataType::Null => vec![None; rows],
+        other => {
+            return Err(bad(format!(
+                "a list of {{hex, share}} expected, not {other}"
+            )))
+        }
+    };
+    lists
+        .into_iter()
+        .map(|list| {
+            let Some(list) = list else {
+                return Ok(Vec::new());
+            };
+            let colours = list.as_struct_opt().ok_or_else(|| {
+                bad(format!(
+                    "a list of {{hex, share}} expected, not of {}",
+                    list.data_type()
+                ))
+            })?;
+            let field = |name: &str, to: &DataType| {
+                let child = colours
+                    .column_by_name(name)
+                    .ok_or_else(|| bad(format!("a colour has no {name}")))?;
+                cast(child, to).map_err(|e| bad(format!("{name}: {e}")))
+            };
+            let hex = field("hex", &DataType::Utf8)?;
+            let share = field("share", &DataType::Float64)?;
+            let (hex, share) = (
+                hex.as_string::<i32>(),
+                share.as_primitive::<arrow::datatypes::Float64Type>(),
+            );
+            Ok((0..colours.len())
+                .filter(|&i| colours.is_valid(i) && hex.is_valid(i) && share.is_valid(i))
+                .map(|i| PaletteColor {
+                    hex: hex.value(i).to_string(),
+                    share: share.value(i),
+                })
+                .collect())
+        })
+        .collect()
 }
 
 /// A post as `sql/jobs/training_set.sql` and `sql/jobs/prediction_set.sql`

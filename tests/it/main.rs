@@ -15,3 +15,4 @@ mod retrain;
 mod s3;
 mod synth;
 mod train;
+mod train_brand;
