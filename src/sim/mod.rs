@@ -216,3 +216,42 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 30,000-post world once held every PNG in the serving simulator
+    /// and was stopped by the OOM killer: serving must render on demand
+    /// and keep nothing, unless `prerender` asked for it.
+    #[test]
+    fn serving_keeps_no_image_unless_prerendered() {
+        let world = World::generate(&WorldConfig {
+            posts: 40,
+            experiments: 2,
+            ..WorldConfig::default()
+        });
+        let sim = Sim::new(world, Faults::default(), "http://127.0.0.1:1", 1);
+        let ids: Vec<String> = sim.world().images.keys().take(3).cloned().collect();
+        assert!(!ids.is_empty());
+        for id in &ids {
+            let first = sim.image_bytes(id).expect("a known image");
+            assert!(first.starts_with(b"\x89PNG"));
+            assert_eq!(
+                sim.image_bytes(id),
+                Some(first),
+                "{id}: rendering is deterministic"
+            );
+        }
+        assert!(
+            sim.rendered.values().all(|png| png.get().is_none()),
+            "serving kept rendered images"
+        );
+        assert_eq!(sim.image_bytes("no-such-image"), None);
+
+        let served = sim.image_bytes(&ids[0]);
+        sim.prerender();
+        assert!(sim.rendered.values().all(|png| png.get().is_some()));
+        assert_eq!(sim.image_bytes(&ids[0]), served);
+    }
+}
