@@ -16,9 +16,10 @@
 //! It writes, in this order: the run's models and metric tables and the
 //! registry `models/champions.json` with the promoted scopes only (the
 //! train stage's atomic publication), then partitioned by `week=`:
-//! `metrics.drift` (PSI of each feature, the champion's score and its
-//! absolute error against the champion's own data), `metrics.accuracy`
-//! (the champion on the week's engagement), `metrics.importance_shift`, and
+//! `metrics.drift` (PSI of each feature against the champion's data, of
+//! its score and its absolute error against its own holdout period),
+//! `metrics.accuracy` (the champion on the week's engagement),
+//! `metrics.importance_shift`, and
 //! last `metrics.retrain_runs` (one row per scope: both models' figures,
 //! the test, the decision and why). The run id is `retrain-<week>`, so a
 //! re-run writes over its own files; a week with a decision is skipped
