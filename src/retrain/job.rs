@@ -418,6 +418,7 @@ impl RetrainJob {
         });
         report.promoted = output.report.champions.keys().cloned().collect();
         publish(lake, &output).await?;
+        fail_point("retrain:published");
         tables::write_drift(lake, &week_name, &report.drift).await?;
         tables::write_accuracy(lake, &week_name, &report.accuracy).await?;
         tables::write_importance(lake, &week_name, &importance).await?;
@@ -588,6 +589,18 @@ impl RetrainJob {
             train_from,
             ..self.blocked_row(scope, c.decision.as_str(), &c.reason)
         }
+    }
+}
+
+/// Where the tests stop the job as a kill would: with
+/// `CREATIVEIQ_FAIL_AT=<name>` set, the process exits at once with status
+/// 137 (a SIGKILL's) when it reaches the point `name`, writing nothing
+/// more. A real kill lands anywhere; this lands deterministically on the
+/// boundary whose recovery the tests check. Unset, it costs one lookup.
+fn fail_point(name: &str) {
+    if std::env::var_os("CREATIVEIQ_FAIL_AT").is_some_and(|v| v == name) {
+        eprintln!("CREATIVEIQ_FAIL_AT={name}: stopping here as a kill would");
+        std::process::exit(137);
     }
 }
 

@@ -26,6 +26,14 @@
 //! unless forced, and a forced re-run of an old week compares with the
 //! champion of that time and changes no champion.
 //!
+//! A run killed after the registry write and before `metrics.retrain_runs`
+//! leaves a valid registry whose promoted champions are complete models
+//! (they were written first), and a week without a decision: running the
+//! week again redoes it with the same champion in force (the last promoting
+//! week's, from `metrics.retrain_runs`), so it reaches the same decision,
+//! writes the same champions and completes the record once. The tests stop
+//! the job there with `CREATIVEIQ_FAIL_AT=retrain:published`.
+//!
 //! # Extending
 //!
 //! Another monitoring figure: a function in [`monitor`] returning rows, a
