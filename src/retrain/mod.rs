@@ -30,9 +30,11 @@
 //! leaves a valid registry whose promoted champions are complete models
 //! (they were written first), and a week without a decision: running the
 //! week again redoes it with the same champion in force (the last promoting
-//! week's, from `metrics.retrain_runs`), so it reaches the same decision,
-//! writes the same champions and completes the record once. The tests stop
-//! the job there with `CREATIVEIQ_FAIL_AT=retrain:published`.
+//! week's, from `metrics.retrain_runs`, or the registry's champion before
+//! the run, which the run records in `models/<run>/replaced.json` before
+//! it writes the registry), so it reaches the same decision, writes the
+//! same champions and completes the record once. The tests stop the job
+//! there with `CREATIVEIQ_FAIL_AT=retrain:published`.
 //!
 //! # Extending
 //!
