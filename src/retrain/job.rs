@@ -14,13 +14,13 @@ use super::tables::{self, AccuracyRow, DriftRow, RetrainRunRow};
 use super::week::IsoWeek;
 use super::RetrainError;
 use crate::features::FeatureJob;
-use crate::lake::Lake;
+use crate::lake::{Lake, LakeError};
 use crate::quality::{Severity, Validation};
 use crate::query::{Session, Settings};
 use crate::train::publish::{load_model, publish, read_registry};
 use crate::train::source::{run_job, training_posts};
 use crate::train::{
-    model_path, FeatureAssembler, ModelKind, Params, SavedModel, SearchBudget, TrainJob,
+    model_path, Champion, FeatureAssembler, ModelKind, Params, SavedModel, SearchBudget, TrainJob,
     TrainingPost, ALL_SCOPE,
 };
 
@@ -294,7 +294,7 @@ impl RetrainJob {
         let mut output = tokio::task::block_in_place(|| job.run(&data))?;
 
         // Champion against challenger, scope by scope.
-        let registry = read_registry(lake).await?;
+        let registry = self.registry_in_force(lake, &run_id).await?;
         let later_weeks = history.iter().any(|d| d.week > week_name);
         let mut runs = Vec::new();
         let mut importance = Vec::new();
@@ -345,21 +345,26 @@ impl RetrainJob {
                     })
                     .cloned()
                     .collect();
-                let reference_predicted = predict_posts(c, &reference)?;
+                // The champion's scores and errors on its own holdout rows:
+                // on the rows it was fitted to, a flexible model's scores
+                // spread wider and its errors are smaller than on any new
+                // week, which would read as drift in every week.
+                let reference_holdout: Vec<(f64, f64)> = reference
+                    .iter()
+                    .zip(predict_posts(c, &reference)?)
+                    .filter(|(p, _)| p.context.published_at > m.data.holdout_after)
+                    .map(|(p, s)| (s, (p.performance_score - s).abs()))
+                    .collect();
+                let (reference_scores, reference_errors): (Vec<f64>, Vec<f64>) =
+                    reference_holdout.into_iter().unzip();
                 report.drift.push(monitor::drift(
                     scope,
                     "score",
                     "score",
                     &m.run_id,
-                    &reference_predicted,
+                    &reference_scores,
                     predicted,
                 ));
-                let reference_errors: Vec<f64> = reference
-                    .iter()
-                    .zip(&reference_predicted)
-                    .filter(|(p, _)| p.context.published_at > m.data.holdout_after)
-                    .map(|(p, s)| (p.performance_score - s).abs())
-                    .collect();
                 let errors: Vec<f64> = actual
                     .iter()
                     .zip(predicted)
@@ -412,7 +417,26 @@ impl RetrainJob {
                 && !later_weeks
         });
         report.promoted = output.report.champions.keys().cloned().collect();
+        if !report.promoted.is_empty() {
+            // Before the registry names this run: what it replaces, for a
+            // re-run after a kill (see registry_in_force).
+            let replaced: BTreeMap<&String, &Champion> = registry
+                .iter()
+                .filter(|(scope, _)| report.promoted.contains(scope))
+                .collect();
+            let text = serde_json::to_vec_pretty(&replaced).map_err(|e| RetrainError::Step {
+                step: "recording the champions a promotion replaces",
+                message: e.to_string(),
+            })?;
+            lake.put(&replaced_path(&run_id), text.into())
+                .await
+                .map_err(|e| RetrainError::Step {
+                    step: "recording the champions a promotion replaces",
+                    message: e.to_string(),
+                })?;
+        }
         publish(lake, &output).await?;
+        fail_point("retrain:published");
         tables::write_drift(lake, &week_name, &report.drift).await?;
         tables::write_accuracy(lake, &week_name, &report.accuracy).await?;
         tables::write_importance(lake, &week_name, &importance).await?;
@@ -469,15 +493,67 @@ impl RetrainJob {
         Ok(past)
     }
 
+    /// The registry's champions as they were before this week's run: the
+    /// registry, except that a scope whose champion is this run's own (a
+    /// run killed after its registry write, or the latest week forced
+    /// again) gets back the champion the run replaced, recorded beside its
+    /// models before the registry write, or none if it had none. Without
+    /// this, the re-run of a week that replaced a `creativeiq train`
+    /// champion would find no champion and record "no champion yet"
+    /// instead of the comparison the first run made.
+    async fn registry_in_force(
+        &self,
+        lake: &Lake,
+        run_id: &str,
+    ) -> Result<BTreeMap<String, Champion>, RetrainError> {
+        let mut champions = read_registry(lake).await?.champions;
+        let own: Vec<String> = champions
+            .iter()
+            .filter(|(_, c)| c.run_id == run_id)
+            .map(|(scope, _)| scope.clone())
+            .collect();
+        if own.is_empty() {
+            return Ok(champions);
+        }
+        let path = replaced_path(run_id);
+        let replaced: BTreeMap<String, Champion> = match lake.get(&path).await {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| RetrainError::Step {
+                step: "reading the champions a promotion replaced",
+                message: format!(
+                    "{path}: {e}; delete it to compare the week with no champion, \
+                     or restore it from a backup"
+                ),
+            })?,
+            Err(LakeError::Store {
+                source: object_store::Error::NotFound { .. },
+                ..
+            }) => BTreeMap::new(),
+            Err(e) => {
+                return Err(RetrainError::Step {
+                    step: "reading the champions a promotion replaced",
+                    message: e.to_string(),
+                })
+            }
+        };
+        for scope in own {
+            match replaced.get(&scope) {
+                Some(c) => champions.insert(scope, c.clone()),
+                None => champions.remove(&scope),
+            };
+        }
+        Ok(champions)
+    }
+
     /// The champion of `scope` while the week ran: the challenger of the
     /// last week before it that promoted one; without such a week, the
-    /// registry's champion if it was trained on data before the week.
+    /// registry's champion in force (see registry_in_force) if it was
+    /// trained on data before the week.
     async fn champion_in_force(
         &self,
         lake: &Lake,
         scope: &str,
         history: &[PastDecision],
-        registry: &crate::train::publish::Registry,
+        registry: &BTreeMap<String, Champion>,
         run_id: &str,
     ) -> Result<Option<SavedModel>, RetrainError> {
         let week_name = self.week.to_string();
@@ -493,7 +569,7 @@ impl RetrainJob {
                 load_model(lake, &model_path(&d.run_id, scope, kind)).await?,
             ));
         }
-        let Some(c) = registry.champions.get(scope).filter(|c| c.run_id != run_id) else {
+        let Some(c) = registry.get(scope).filter(|c| c.run_id != run_id) else {
             return Ok(None);
         };
         let model = load_model(lake, &c.path).await?;
@@ -586,6 +662,23 @@ impl RetrainJob {
     }
 }
 
+/// The champions a run's promotions replaced, beside its models.
+fn replaced_path(run_id: &str) -> String {
+    format!("models/{run_id}/replaced.json")
+}
+
+/// Where the tests stop the job as a kill would: with
+/// `CREATIVEIQ_FAIL_AT=<name>` set, the process exits at once with status
+/// 137 (a SIGKILL's) when it reaches the point `name`, writing nothing
+/// more. A real kill lands anywhere; this lands deterministically on the
+/// boundary whose recovery the tests check. Unset, it costs one lookup.
+fn fail_point(name: &str) {
+    if std::env::var_os("CREATIVEIQ_FAIL_AT").is_some_and(|v| v == name) {
+        eprintln!("CREATIVEIQ_FAIL_AT={name}: stopping here as a kill would");
+        std::process::exit(137);
+    }
+}
+
 /// A saved model's predictions of posts, built with its own assembler.
 fn predict_posts(model: &SavedModel, posts: &[TrainingPost]) -> Result<Vec<f64>, RetrainError> {
     let assembler = model
@@ -603,4 +696,58 @@ fn predict_posts(model: &SavedModel, posts: &[TrainingPost]) -> Result<Vec<f64>,
         return Ok(Vec::new());
     }
     Ok(model.predict_inputs(assembler.dataset(posts, false)?.features())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::publish::{Registry, REGISTRY_PATH};
+
+    fn champion(run: &str, scope: &str) -> Champion {
+        Champion {
+            run_id: run.to_string(),
+            kind: ModelKind::ElasticNet,
+            holdout_r2: 0.3,
+            path: model_path(run, scope, ModelKind::ElasticNet),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rerun_after_a_kill_compares_with_the_champions_the_first_run_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::open(dir.path().to_str().unwrap()).await.unwrap();
+        let job = RetrainJob::new("2026-W24".parse().unwrap());
+        let run = job.run_id();
+        // The first run replaced train-0's `all` and gave instagram its
+        // first champion, then was killed before its decision was written.
+        let registry = Registry {
+            champions: BTreeMap::from([
+                ("all".to_string(), champion(&run, "all")),
+                ("instagram".to_string(), champion(&run, "instagram")),
+                ("x".to_string(), champion("train-1", "x")),
+            ]),
+            ..Registry::default()
+        };
+        lake.put(REGISTRY_PATH, serde_json::to_vec(&registry).unwrap().into())
+            .await
+            .unwrap();
+        let replaced = BTreeMap::from([("all", champion("train-0", "all"))]);
+        lake.put(
+            &replaced_path(&run),
+            serde_json::to_vec(&replaced).unwrap().into(),
+        )
+        .await
+        .unwrap();
+        let in_force = job.registry_in_force(&lake, &run).await.unwrap();
+        assert_eq!(in_force.get("all"), Some(&champion("train-0", "all")));
+        assert_eq!(in_force.get("instagram"), None);
+        assert_eq!(in_force.get("x"), Some(&champion("train-1", "x")));
+        // Another week's run sees the registry as it is.
+        let other = RetrainJob::new("2026-W25".parse().unwrap());
+        let as_is = other
+            .registry_in_force(&lake, &other.run_id())
+            .await
+            .unwrap();
+        assert_eq!(as_is, registry.champions);
+    }
 }

@@ -16,14 +16,25 @@
 //! It writes, in this order: the run's models and metric tables and the
 //! registry `models/champions.json` with the promoted scopes only (the
 //! train stage's atomic publication), then partitioned by `week=`:
-//! `metrics.drift` (PSI of each feature, the champion's score and its
-//! absolute error against the champion's own data), `metrics.accuracy`
-//! (the champion on the week's engagement), `metrics.importance_shift`, and
+//! `metrics.drift` (PSI of each feature against the champion's data, of
+//! its score and its absolute error against its own holdout period),
+//! `metrics.accuracy` (the champion on the week's engagement),
+//! `metrics.importance_shift`, and
 //! last `metrics.retrain_runs` (one row per scope: both models' figures,
 //! the test, the decision and why). The run id is `retrain-<week>`, so a
 //! re-run writes over its own files; a week with a decision is skipped
 //! unless forced, and a forced re-run of an old week compares with the
 //! champion of that time and changes no champion.
+//!
+//! A run killed after the registry write and before `metrics.retrain_runs`
+//! leaves a valid registry whose promoted champions are complete models
+//! (they were written first), and a week without a decision: running the
+//! week again redoes it with the same champion in force (the last promoting
+//! week's, from `metrics.retrain_runs`, or the registry's champion before
+//! the run, which the run records in `models/<run>/replaced.json` before
+//! it writes the registry), so it reaches the same decision, writes the
+//! same champions and completes the record once. The tests stop the job
+//! there with `CREATIVEIQ_FAIL_AT=retrain:published`.
 //!
 //! # Extending
 //!

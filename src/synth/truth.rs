@@ -329,6 +329,39 @@ pub struct Expected {
 }
 
 impl GroundTruth {
+    /// A ground truth for retraining tests whose one dominant effect
+    /// reverses at `at`: colour weighs `weight` in every platform's design
+    /// term before (`w_col`, the default table's other weights unchanged)
+    /// and `-weight` from `at` on. A model trained before `at` then ranks
+    /// the new posts upside down, and one trained after learns the new
+    /// sign; the default [`PlatformTable::shifted`] moves weights too
+    /// little for the few hundred posts a week of a test lake to show it.
+    ///
+    /// After `at` the base rates are `exp(weight)` times higher, so that
+    /// grey designs engage as colourful ones did and the rates stay in the
+    /// same range: lowered rates would leave small accounts' posts with a
+    /// handful of interactions each, ranked by counting noise rather than
+    /// by design.
+    pub fn colour_reversal(at: DateTime<Utc>, weight: f64) -> GroundTruth {
+        let table = |w: f64, base_factor: f64| {
+            let mut t = PlatformTable::default();
+            for p in Platform::ALL.into_iter().filter(|p| p.has_posts()) {
+                let weights = t.get_mut(p);
+                weights.colorfulness = w;
+                weights.base_rate *= base_factor;
+            }
+            t
+        };
+        GroundTruth {
+            weights: table(weight, 1.0),
+            shift: Some(Shift {
+                at,
+                weights: table(-weight, weight.exp()),
+            }),
+            ..GroundTruth::default()
+        }
+    }
+
     /// The weights in force on `platform` at `at`.
     pub fn weights_at(&self, platform: Platform, at: DateTime<Utc>) -> &Weights {
         match &self.shift {
@@ -455,6 +488,30 @@ mod tests {
             gain(late),
             gain(early)
         );
+    }
+
+    #[test]
+    fn the_colour_reversal_turns_colour_from_a_gain_into_a_loss() {
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+        let truth = GroundTruth::colour_reversal(at, 1.5);
+        let mut colourful = props();
+        colourful.colorfulness = 90.0;
+        let mut grey = props();
+        grey.colorfulness = 0.0;
+        for platform in Platform::ALL.into_iter().filter(|p| p.has_posts()) {
+            let gain = |published_at| {
+                let c = Context {
+                    published_at,
+                    ..context(platform)
+                };
+                truth.expected(&colourful, &c).rate / truth.expected(&grey, &c).rate
+            };
+            let (before, after) = (gain(at - chrono::Duration::hours(1)), gain(at));
+            assert!(
+                before > 2.0 && after < 0.5,
+                "{platform:?}: {before} {after}"
+            );
+        }
     }
 
     #[test]
