@@ -273,7 +273,17 @@ impl RetrainJob {
                 holdout: holdout_rows,
             });
         }
-        let assembler = FeatureAssembler::from_posts(posts.iter().map(|p| &p.context));
+        // Challengers score designs as the general champion does: a brand
+        // model's successor keeps its brand_score column, or a challenger
+        // without it could replace it unnoticed.
+        let registry = self.registry_in_force(lake, &run_id).await?;
+        let mut assembler = FeatureAssembler::from_posts(posts.iter().map(|p| &p.context));
+        if let Some(c) = registry.get(ALL_SCOPE) {
+            let champion = load_model(lake, &c.path).await?;
+            if let Some(brand) = champion.manifest.assembler.as_ref().and_then(|a| a.brand()) {
+                assembler = assembler.with_brand(brand.profile().clone());
+            }
+        }
         let weighted = posts.iter().any(|p| p.weight != 1.0);
         let data = assembler.dataset(&posts, weighted)?;
         let mut job = TrainJob::new()
@@ -282,6 +292,7 @@ impl RetrainJob {
             .with_seed(self.seed)
             .with_folds(self.folds)
             .with_holdout_from(week.start())
+            .with_champion_by_cv()
             .with_search(self.search)
             .with_min_scope_rows(self.min_scope_rows)
             .with_extractor_version(self.extractor_version.clone())
@@ -294,7 +305,6 @@ impl RetrainJob {
         let mut output = tokio::task::block_in_place(|| job.run(&data))?;
 
         // Champion against challenger, scope by scope.
-        let registry = self.registry_in_force(lake, &run_id).await?;
         let later_weeks = history.iter().any(|d| d.week > week_name);
         let mut runs = Vec::new();
         let mut importance = Vec::new();
@@ -388,7 +398,7 @@ impl RetrainJob {
                     ));
                 }
                 let before = self
-                    .importance_of(&session, &m.run_id, scope, m.kind)
+                    .importance_of(&session, &m.run_id, &m.scope, m.kind)
                     .await?;
                 let now: BTreeMap<String, (f64, i32)> = output
                     .report
@@ -547,7 +557,9 @@ impl RetrainJob {
     /// The champion of `scope` while the week ran: the challenger of the
     /// last week before it that promoted one; without such a week, the
     /// registry's champion in force (see registry_in_force) if it was
-    /// trained on data before the week.
+    /// trained on data before the week. A platform without a champion of
+    /// its own was served by the general one, so its first challenger has
+    /// to beat that, not nothing.
     async fn champion_in_force(
         &self,
         lake: &Lake,
@@ -557,23 +569,34 @@ impl RetrainJob {
         run_id: &str,
     ) -> Result<Option<SavedModel>, RetrainError> {
         let week_name = self.week.to_string();
-        let promoted = history
-            .iter()
-            .filter(|d| {
-                d.scope == scope && d.week < week_name && d.decision == Decision::Promote.as_str()
-            })
-            .filter_map(|d| Some((d, d.challenger_kind.as_ref()?.parse::<ModelKind>().ok()?)))
-            .next_back();
-        if let Some((d, kind)) = promoted {
-            return Ok(Some(
-                load_model(lake, &model_path(&d.run_id, scope, kind)).await?,
-            ));
-        }
-        let Some(c) = registry.get(scope).filter(|c| c.run_id != run_id) else {
-            return Ok(None);
+        let serving = if scope == ALL_SCOPE {
+            vec![scope]
+        } else {
+            vec![scope, ALL_SCOPE]
         };
-        let model = load_model(lake, &c.path).await?;
-        Ok((model.manifest.data.published_to < self.week.start()).then_some(model))
+        for scope in serving {
+            let promoted = history
+                .iter()
+                .filter(|d| {
+                    d.scope == scope
+                        && d.week < week_name
+                        && d.decision == Decision::Promote.as_str()
+                })
+                .filter_map(|d| Some((d, d.challenger_kind.as_ref()?.parse::<ModelKind>().ok()?)))
+                .next_back();
+            if let Some((d, kind)) = promoted {
+                return Ok(Some(
+                    load_model(lake, &model_path(&d.run_id, scope, kind)).await?,
+                ));
+            }
+            if let Some(c) = registry.get(scope).filter(|c| c.run_id != run_id) {
+                let model = load_model(lake, &c.path).await?;
+                if model.manifest.data.published_to < self.week.start() {
+                    return Ok(Some(model));
+                }
+            }
+        }
+        Ok(None)
     }
 
     async fn importance_of(

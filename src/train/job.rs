@@ -46,6 +46,7 @@ pub struct TrainJob {
     folds: usize,
     holdout_weeks: u32,
     holdout_from: Option<DateTime<Utc>>,
+    champion_by_cv: bool,
     search: SearchBudget,
     fixed_params: BTreeMap<ModelKind, Params>,
     ceiling_r2: Option<f64>,
@@ -68,6 +69,7 @@ impl Default for TrainJob {
             folds: 5,
             holdout_weeks: 4,
             holdout_from: None,
+            champion_by_cv: false,
             search: SearchBudget::default(),
             fixed_params: BTreeMap::new(),
             ceiling_r2: None,
@@ -142,6 +144,16 @@ impl TrainJob {
     /// last weeks of the data; the retrain job holds out one ISO week).
     pub fn with_holdout_from(mut self, from: DateTime<Utc>) -> Self {
         self.holdout_from = Some(from);
+        self
+    }
+
+    /// Picks each scope's champion by its cross-validation R² on the
+    /// training rows instead of its holdout R²: for a caller that then
+    /// judges the champion on that same holdout (the weekly retrain), a
+    /// kind chosen on it would carry the luck of the choice into the
+    /// judgement.
+    pub fn with_champion_by_cv(mut self) -> Self {
+        self.champion_by_cv = true;
         self
     }
 
@@ -336,22 +348,30 @@ impl TrainJob {
             for &kind in &self.kinds {
                 bar.set_message(format!("{scope} {kind}"));
                 let model = self.train_one(&run_id, &in_scope, kind, &mut report)?;
-                if let Some(r2) = model.manifest.scores.holdout.map(|h| h.r2) {
-                    if !r2.is_nan() && best.is_none_or(|(b, _)| r2 > b) {
+                let scores = &model.manifest.scores;
+                // A champion has a holdout score either way: the registry
+                // and the retrain comparison report it.
+                let judged = match scores.holdout {
+                    Some(_) if self.champion_by_cv => scores.cv.map(|cv| cv.r2),
+                    holdout => holdout.map(|h| h.r2),
+                };
+                if let Some(r2) = judged.filter(|r2| !r2.is_nan()) {
+                    if best.is_none_or(|(b, _)| r2 > b) {
                         best = Some((r2, models.len()));
                     }
                 }
                 models.push(model);
                 bar.inc(1);
             }
-            if let Some((r2, index)) = best {
-                let kind = models[index].manifest.kind;
+            if let Some((_, index)) = best {
+                let manifest = &models[index].manifest;
+                let kind = manifest.kind;
                 report.champions.insert(
                     scope.clone(),
                     Champion {
                         run_id: run_id.clone(),
                         kind,
-                        holdout_r2: r2,
+                        holdout_r2: manifest.scores.holdout.map_or(f64::NAN, |h| h.r2),
                         path: model_path(&run_id, scope, kind),
                     },
                 );

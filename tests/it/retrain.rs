@@ -341,7 +341,6 @@ fn weekly_retrain_flags_the_shift_promotes_survives_a_kill_and_replays() {
         .map(|(scope, _)| scope)
         .collect();
     assert!(promoted_by_kill.iter().any(|s| *s == "all"), "{after_kill}");
-    assert!(promoted_by_kill.contains(&&platform), "{after_kill}");
     for (scope, c) in registry23["champions"].as_object().unwrap() {
         if !promoted_by_kill.contains(&scope) {
             assert_eq!(&champions[scope], c, "{scope} changed without a promotion");
@@ -421,23 +420,39 @@ fn weekly_retrain_flags_the_shift_promotes_survives_a_kill_and_replays() {
     );
     // The champion is still the pre-shift one, so its errors still drift.
     assert!(psi(&error24) > PSI_THRESHOLD, "{error24}");
-    // The platform's challenger has its own row and champion.
+    // The platform's challenger has its own row. The platform had no
+    // champion of its own, so the general champion served it: that is what
+    // the challenger had to beat, on the platform's rows of the week.
     let own = &rows[1];
-    assert_eq!(own["decision"], "promote", "{own}");
-    assert_eq!(own["reason"], "no champion yet", "{own}");
+    eprintln!("{platform}: {own}");
+    assert_eq!(own["champion_run"], champion_before24.as_str(), "{own}");
+    assert_ne!(own["reason"], "no champion yet", "{own}");
+    assert!(own["p_value"].as_f64().is_some(), "{own}");
     assert!(
         own["n"].as_i64().unwrap() < w24["n"].as_i64().unwrap(),
         "{own}"
     );
-    assert_eq!(
-        after_redo["champions"][&platform]["path"]
-            .as_str()
-            .unwrap()
-            .split('/')
-            .take(3)
-            .collect::<Vec<_>>(),
-        ["models", "retrain-2026-W24", platform.as_str()]
-    );
+    let own_champion = &after_redo["champions"][&platform];
+    if own["decision"] == "promote" {
+        assert!(
+            figure(own, "p_value") < figure(own, "alpha")
+                && figure(own, "mse_improvement") >= figure(own, "margin"),
+            "{own}"
+        );
+        assert_eq!(
+            own_champion["path"]
+                .as_str()
+                .unwrap()
+                .split('/')
+                .take(3)
+                .collect::<Vec<_>>(),
+            ["models", "retrain-2026-W24", platform.as_str()]
+        );
+    } else {
+        assert_eq!(own["decision"], "keep", "{own}");
+        assert!(own_champion.is_null(), "{after_redo}");
+    }
+    let own_promoted = own["decision"] == "promote";
 
     // Every decision is queryable, and monitor shows the week and its flags.
     let weeks: Vec<String> = query(
@@ -467,7 +482,7 @@ fn weekly_retrain_flags_the_shift_promotes_survives_a_kill_and_replays() {
     assert!(shown.contains("DRIFT all abs_error: PSI"), "{shown}");
     assert!(shown.contains("PROMOTED all: better"), "{shown}");
     assert!(
-        shown.contains(&format!("PROMOTED {platform}: no champion yet")),
+        !own_promoted || shown.contains(&format!("PROMOTED {platform}: better")),
         "{shown}"
     );
     let monitor21 = stdout(&run(lake, &["monitor", "--week", "2026-W21"]));

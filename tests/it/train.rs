@@ -305,6 +305,26 @@ fn the_hyperparameter_search_never_sees_the_holdout() {
             b.report.metric("all", kind, "holdout").unwrap().r2
         );
     }
+    // A champion picked by cross-validation (the weekly retrain's, which
+    // then judges it on the holdout) does not move with the holdout either.
+    let by_cv = job.with_champion_by_cv();
+    let cv_r2 = |o: &creativeiq::train::TrainOutput, kind| {
+        o.report.metric("all", kind, "cv").unwrap().r2.unwrap()
+    };
+    for output in [by_cv.run(&data).unwrap(), by_cv.run(&poisoned).unwrap()] {
+        let best = [ModelKind::ElasticNet, ModelKind::GbtDepthwise]
+            .into_iter()
+            .max_by(|x, y| cv_r2(&output, *x).total_cmp(&cv_r2(&output, *y)))
+            .unwrap();
+        assert_eq!(output.report.champions["all"].kind, best);
+        let holdout = output
+            .report
+            .metric("all", best, "holdout")
+            .unwrap()
+            .r2
+            .unwrap();
+        assert_eq!(output.report.champions["all"].holdout_r2, holdout);
+    }
 }
 
 fn blocking_file(root: &Path, relative: &str) {
