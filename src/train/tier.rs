@@ -10,12 +10,16 @@ use linfa_trees::DecisionTree;
 use ndarray::{Array1, Axis};
 use rand08::rngs::SmallRng;
 use rand08::SeedableRng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::dataset::Matrix;
 use super::linear::to_ndarray;
 use super::metrics::quantile;
 use super::TrainError;
+
+/// Trees grown from one seed, on one core.
+const TREES_PER_GROUP: usize = 10;
 
 /// The classifier's hyperparameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,18 +70,39 @@ impl TierForest {
             .map(|s| usize::from(*s >= threshold))
             .collect();
         let dataset = Dataset::new(to_ndarray(x), labels);
-        let tree = DecisionTree::<f64, usize>::params().max_depth(params.max_depth);
-        let fitted: EnsembleLearner<DecisionTree<f64, usize>> =
-            EnsembleLearnerParams::new_fixed_rng(tree, SmallRng::seed_from_u64(seed))
-                .ensemble_size(params.n_trees)
-                .bootstrap_proportion(params.bootstrap_fraction)
-                .feature_proportion(params.feature_fraction)
-                .fit(&dataset)
-                .map_err(|e| TrainError::learner("tier forest", e))?;
+        // linfa-ensemble grows its trees one after another; groups of
+        // trees, each from its own seed, grow on every core instead. The
+        // groups and seeds do not depend on the thread count. (Two fits can
+        // still differ a little: linfa-trees sums class frequencies over a
+        // HashMap and breaks a leaf's tied vote in its order.)
+        let groups: Vec<(usize, usize)> = (0..params.n_trees)
+            .step_by(TREES_PER_GROUP)
+            .enumerate()
+            .map(|(g, first)| (g, TREES_PER_GROUP.min(params.n_trees - first)))
+            .collect();
+        let fitted = groups
+            .into_par_iter()
+            .map(|(g, size)| {
+                let tree = DecisionTree::<f64, usize>::params().max_depth(params.max_depth);
+                let rng =
+                    SmallRng::seed_from_u64(seed ^ (g as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                EnsembleLearnerParams::new_fixed_rng(tree, rng)
+                    .ensemble_size(size)
+                    .bootstrap_proportion(params.bootstrap_fraction)
+                    .feature_proportion(params.feature_fraction)
+                    .fit(&dataset)
+                    .map_err(|e| TrainError::learner("tier forest", e))
+            })
+            .collect::<Result<Vec<EnsembleLearner<DecisionTree<f64, usize>>>, _>>()?;
+        let (mut trees, mut tree_features) = (Vec::new(), Vec::new());
+        for group in fitted {
+            trees.extend(group.models);
+            tree_features.extend(group.model_features);
+        }
         Ok(TierForest {
             threshold,
-            trees: fitted.models,
-            tree_features: fitted.model_features,
+            trees,
+            tree_features,
         })
     }
 
@@ -115,5 +140,71 @@ impl TierForest {
             .iter()
             .map(|t| if sum > 0.0 { t / sum } else { 0.0 })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 400 rows of 4 features; the score follows the first two.
+    fn data() -> (Matrix, Vec<f64>) {
+        let mut values = Vec::new();
+        let mut scores = Vec::new();
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..400 {
+            let row: Vec<f64> = (0..4).map(|_| next()).collect();
+            scores.push(100.0 * (0.7 * row[0] + 0.3 * row[1]));
+            values.extend(row);
+        }
+        (Matrix::new(400, 4, values).unwrap(), scores)
+    }
+
+    #[test]
+    fn the_forest_finds_the_top_tier_on_one_core_as_on_two() {
+        let (x, scores) = data();
+        let params = TierParams {
+            n_trees: 25,
+            ..TierParams::default()
+        };
+        let fit_on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| TierForest::fit(&x, &scores, &params, 3).unwrap())
+        };
+        let (one, two) = (fit_on(1), fit_on(2));
+        assert_eq!((one.trees.len(), two.trees.len()), (25, 25));
+        let p = one.probability(&x);
+        // Equal but for linfa-trees' tie-breaking (see `fit`).
+        let differences: Vec<f64> = p
+            .iter()
+            .zip(two.probability(&x))
+            .map(|(a, b)| (a - b).abs())
+            .collect();
+        let mean_difference = differences.iter().sum::<f64>() / differences.len() as f64;
+        assert!(mean_difference < 0.02, "{mean_difference}");
+        let (mut top, mut rest) = (Vec::new(), Vec::new());
+        for (prob, score) in p.iter().zip(&scores) {
+            if *score >= one.threshold {
+                top.push(*prob);
+            } else {
+                rest.push(*prob);
+            }
+        }
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        assert!(
+            mean(&top) > 0.7 && mean(&rest) < 0.2,
+            "{} {}",
+            mean(&top),
+            mean(&rest)
+        );
     }
 }
