@@ -434,16 +434,14 @@ impl RetrainJob {
                 .iter()
                 .filter(|(scope, _)| report.promoted.contains(scope))
                 .collect();
-            let text = serde_json::to_vec_pretty(&replaced).map_err(|e| RetrainError::Step {
+            let failed = |message: String| RetrainError::Step {
                 step: "recording the champions a promotion replaces",
-                message: e.to_string(),
-            })?;
+                message,
+            };
+            let text = serde_json::to_vec_pretty(&replaced).map_err(|e| failed(e.to_string()))?;
             lake.put(&replaced_path(&run_id), text.into())
                 .await
-                .map_err(|e| RetrainError::Step {
-                    step: "recording the champions a promotion replaces",
-                    message: e.to_string(),
-                })?;
+                .map_err(|e| failed(e.to_string()))?;
         }
         publish(lake, &output).await?;
         fail_point("retrain:published");
