@@ -35,6 +35,7 @@
 mod batch;
 mod contributions;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 pub use batch::{BatchPredict, BatchReport, PREDICTIONS_TABLE};
@@ -230,10 +231,15 @@ impl Predictor {
         };
         let prepared = manifest.preparation.apply(x);
         let (low, high) = manifest.residual_quantiles.unwrap_or((0.0, 0.0));
+        // Exact Shapley values cost far more than the score itself: a
+        // batch spreads them over every core.
+        let explained = (0..x.rows())
+            .into_par_iter()
+            .map(|i| contributions(&self.model, prepared.row(i)))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::with_capacity(x.rows());
-        for (i, raw) in scores.iter().enumerate() {
+        for (i, (raw, (method, contributions))) in scores.iter().zip(explained).enumerate() {
             let score = raw.clamp(0.0, 100.0);
-            let (method, contributions) = contributions(&self.model, prepared.row(i))?;
             out.push(Prediction {
                 score,
                 interval: (
