@@ -31,8 +31,23 @@ fn main() -> ExitCode {
         Ok(cli::Outcome::Done) => ExitCode::SUCCESS,
         Ok(cli::Outcome::SomeRejected | cli::Outcome::ChecksFailed) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("creativeiq: {e:#}");
+            eprintln!("creativeiq: {}", error_chain(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes on one line, each said once: many errors
+/// (DataFusion's among them) already print their source in their own
+/// message, and repeating it buries the one line that matters.
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut line = e.to_string();
+    for cause in e.chain().skip(1) {
+        let said = cause.to_string();
+        if !line.contains(&said) {
+            line.push_str(": ");
+            line.push_str(&said);
+        }
+    }
+    line
 }

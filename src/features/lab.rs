@@ -243,6 +243,17 @@ impl LabSums {
 /// Lane-wise f32 partial sums keep the loop vectorisable; blocks are short
 /// (<= 256 pixels) so f32 loses nothing measurable before the f64 hand-off.
 pub(super) fn lab_block(tx: &[f32], ty: &[f32], tz: &[f32]) -> LabSums {
+    // Multiplying by the constant 1.0 folds away: the same loop as before.
+    lab_sums(tx, ty, tz, |_| 1.0)
+}
+
+/// [`lab_block`] where entry `i` stands for `weights[i]` equal pixels.
+pub(super) fn lab_block_weighted(tx: &[f32], ty: &[f32], tz: &[f32], weights: &[f32]) -> LabSums {
+    lab_sums(&tx[..weights.len()], ty, tz, |i| weights[i])
+}
+
+#[inline(always)]
+fn lab_sums(tx: &[f32], ty: &[f32], tz: &[f32], weight: impl Fn(usize) -> f32) -> LabSums {
     const LANES: usize = 8;
     let n = tx.len().min(ty.len()).min(tz.len());
     let full = n / LANES * LANES;
@@ -251,13 +262,15 @@ pub(super) fn lab_block(tx: &[f32], ty: &[f32], tz: &[f32]) -> LabSums {
         .chunks_exact(LANES)
         .zip(ty[..full].chunks_exact(LANES))
         .zip(tz[..full].chunks_exact(LANES));
-    for ((x, y), z) in columns {
+    for (c, ((x, y), z)) in columns.enumerate() {
         for k in 0..LANES {
             let [l, a, b] = lab_fast(x[k], y[k], z[k]);
-            acc[0][k] += l;
-            acc[1][k] += l * l;
-            acc[2][k] += a;
-            acc[3][k] += b;
+            let w = weight(c * LANES + k);
+            let lw = l * w;
+            acc[0][k] += lw;
+            acc[1][k] += lw * l;
+            acc[2][k] += a * w;
+            acc[3][k] += b * w;
         }
     }
     let total = |v: &[f32; LANES]| v.iter().map(|&x| f64::from(x)).sum::<f64>();
@@ -269,10 +282,11 @@ pub(super) fn lab_block(tx: &[f32], ty: &[f32], tz: &[f32]) -> LabSums {
     };
     for i in full..n {
         let [l, a, b] = lab_fast(tx[i], ty[i], tz[i]).map(f64::from);
-        sums.l += l;
-        sums.l2 += l * l;
-        sums.a += a;
-        sums.b += b;
+        let w = f64::from(weight(i));
+        sums.l += l * w;
+        sums.l2 += l * l * w;
+        sums.a += a * w;
+        sums.b += b * w;
     }
     sums
 }

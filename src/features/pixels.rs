@@ -10,7 +10,7 @@
 use rayon::prelude::*;
 
 use super::decode::{composite8, Canonical, Pixels};
-use super::lab::{lab_block, lab_from_xyz_exact, xyz8_exact, LabSums, Tables};
+use super::lab::{lab_block, lab_block_weighted, lab_from_xyz_exact, xyz8_exact, LabSums, Tables};
 use super::Threads;
 
 /// Rows per work unit. Fixed, so the summation order (and therefore every
@@ -156,11 +156,13 @@ fn chunk_sums(img: &Canonical, y0: usize, y1: usize) -> Sums {
     sums
 }
 
-/// Per-thread buffers for the Lab block (normalised X, Y, Z columns).
+/// Per-thread buffers for the Lab block (normalised X, Y, Z columns, and
+/// the pixels each entry stands for on the run-length path).
 struct Scratch {
     tx: [f32; BLOCK],
     ty: [f32; BLOCK],
     tz: [f32; BLOCK],
+    weight: [f32; BLOCK],
 }
 
 impl Default for Scratch {
@@ -169,6 +171,7 @@ impl Default for Scratch {
             tx: [0.0; BLOCK],
             ty: [0.0; BLOCK],
             tz: [0.0; BLOCK],
+            weight: [0.0; BLOCK],
         }
     }
 }
@@ -255,17 +258,18 @@ struct Moments8 {
 }
 
 impl Moments8 {
+    /// `count` equal pixels (a constant 1 on the per-pixel path).
     #[inline(always)]
-    fn add(&mut self, r: u64, g: u64, b: u64) {
-        self.m1[0] += r;
-        self.m1[1] += g;
-        self.m1[2] += b;
-        self.m2[0] += r * r;
-        self.m2[1] += g * g;
-        self.m2[2] += b * b;
-        self.m2[3] += r * g;
-        self.m2[4] += r * b;
-        self.m2[5] += g * b;
+    fn add(&mut self, r: u64, g: u64, b: u64, count: u64) {
+        self.m1[0] += r * count;
+        self.m1[1] += g * count;
+        self.m1[2] += b * count;
+        self.m2[0] += r * r * count;
+        self.m2[1] += g * g * count;
+        self.m2[2] += b * b * count;
+        self.m2[3] += r * g * count;
+        self.m2[4] += r * b * count;
+        self.m2[5] += g * b * count;
     }
 
     fn add_to(&self, sums: &mut Sums) {
@@ -281,8 +285,8 @@ impl Moments8 {
 impl Sums {
     /// Hue histogram entry for one pixel.
     #[inline(always)]
-    fn add_hue(&mut self, lane: usize, rgb: [f32; 3], max: f32, sat: f32, inv_d: f32) {
-        self.hue_hist[lane][hue_slot(rgb, max, sat, inv_d)] += 1;
+    fn add_hue(&mut self, lane: usize, rgb: [f32; 3], max: f32, sat: f32, inv_d: f32, count: u64) {
+        self.hue_hist[lane][hue_slot(rgb, max, sat, inv_d)] += count;
     }
 }
 
@@ -315,27 +319,30 @@ impl RowAcc {
     }
 }
 
-/// One 8-bit pixel at block position `i`: integer moments, table-driven
-/// luma bin, saturation, hue slot and normalised XYZ for the Lab block.
+/// `count` equal 8-bit pixels at block position `i`: integer moments,
+/// table-driven luma bin, saturation, hue slot and normalised XYZ for the
+/// Lab block. The per-pixel path passes a constant 1, which folds away.
 #[inline(always)]
-fn pixel8(px: [u8; 3], i: usize, acc: &mut RowAcc, sums: &mut Sums, s: &mut Scratch) {
+fn pixel8(px: [u8; 3], count: u32, i: usize, acc: &mut RowAcc, sums: &mut Sums, s: &mut Scratch) {
     let t = Tables::get();
     let l = luts();
     let (r, g, b) = (usize::from(px[0]), usize::from(px[1]), usize::from(px[2]));
-    acc.moments.add(r as u64, g as u64, b as u64);
+    let n = u64::from(count);
+    acc.moments.add(r as u64, g as u64, b as u64, n);
     let lane = i % HIST_LANES;
-    sums.grey_hist[lane][usize::from(grey_bin8(l, r, g, b))] += 1;
+    sums.grey_hist[lane][usize::from(grey_bin8(l, r, g, b))] += n;
     let max = px[0].max(px[1]).max(px[2]);
     let min = px[0].min(px[1]).min(px[2]);
     let sat = f32::from(max - min) * l.inv[usize::from(max)];
-    acc.sat += f64::from(sat);
-    acc.sat2 += f64::from(sat * sat);
+    acc.sat += f64::from(sat) * f64::from(count);
+    acc.sat2 += f64::from(sat * sat) * f64::from(count);
     sums.add_hue(
         lane,
         px.map(f32::from),
         f32::from(max),
         sat,
         l.inv[usize::from(max - min)],
+        n,
     );
     s.tx[i] = t.xyz8[0][0][r] + t.xyz8[0][1][g] + t.xyz8[0][2][b];
     s.ty[i] = t.xyz8[1][0][r] + t.xyz8[1][1][g] + t.xyz8[1][2][b];
@@ -356,22 +363,78 @@ fn pixel_f(rgb: [f32; 3], i: usize, acc: &mut RowAcc, sums: &mut Sums, s: &mut S
     acc.sat += f64::from(sat);
     acc.sat2 += f64::from(sat * sat);
     let inv_d = if max > min { 1.0 / (max - min) } else { 0.0 };
-    sums.add_hue(lane, rgb, max, sat, inv_d);
+    sums.add_hue(lane, rgb, max, sat, inv_d, 1);
     let [x, y, z] = Tables::get().xyz_f32(rgb);
     s.tx[i] = x;
     s.ty[i] = y;
     s.tz[i] = z;
 }
 
-/// The hot loop for 8-bit RGB; Lab runs per block on the XYZ columns.
+/// An 8-bit RGB row: pixel by pixel, or run by run when it has at most
+/// half as many runs of equal pixels as pixels (the flat fills of a
+/// designed graphic; photographs almost never).
 fn rgb8_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
+    if is_run_heavy(row) {
+        rgb8_runs_row(row, sums, s);
+    } else {
+        rgb8_pixels_row(row, sums, s);
+    }
+}
+
+fn is_run_heavy(row: &[u8]) -> bool {
+    let changes = row
+        .chunks_exact(3)
+        .zip(row.chunks_exact(3).skip(1))
+        .filter(|(a, b)| a != b)
+        .count();
+    2 * (changes + 1) <= row.len() / 3
+}
+
+/// The hot loop for 8-bit RGB; Lab runs per block on the XYZ columns.
+fn rgb8_pixels_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
     let mut acc = RowAcc::default();
     for block in row.chunks(3 * BLOCK) {
         let n = block.len() / 3;
         for (i, px) in block.chunks_exact(3).enumerate() {
-            pixel8([px[0], px[1], px[2]], i, &mut acc, sums, s);
+            pixel8([px[0], px[1], px[2]], 1, i, &mut acc, sums, s);
         }
         sums.lab.add(&lab_block(&s.tx[..n], &s.ty[..n], &s.tz[..n]));
+    }
+    acc.add_to(sums, row.len() / 3);
+}
+
+/// One entry per run of equal pixels, weighted by its length: every sum
+/// is the per-pixel path's (integer ones exactly).
+fn rgb8_runs_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
+    let mut acc = RowAcc::default();
+    let mut pixels = row.chunks_exact(3).map(|p| [p[0], p[1], p[2]]);
+    let Some(mut current) = pixels.next() else {
+        return;
+    };
+    let mut count = 1u32;
+    let mut n = 0;
+    let mut entry = |px: [u8; 3], count: u32, acc: &mut RowAcc, sums: &mut Sums| {
+        pixel8(px, count, n, acc, sums, s);
+        s.weight[n] = count as f32;
+        n += 1;
+        if n == BLOCK {
+            sums.lab
+                .add(&lab_block_weighted(&s.tx, &s.ty, &s.tz, &s.weight));
+            n = 0;
+        }
+    };
+    for px in pixels {
+        if px == current {
+            count += 1;
+        } else {
+            entry(current, count, &mut acc, sums);
+            (current, count) = (px, 1);
+        }
+    }
+    entry(current, count, &mut acc, sums);
+    if n > 0 {
+        sums.lab
+            .add(&lab_block_weighted(&s.tx, &s.ty, &s.tz, &s.weight[..n]));
     }
     acc.add_to(sums, row.len() / 3);
 }
@@ -385,8 +448,8 @@ fn rgba8_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
         let n = block.len() / 4;
         for (i, px) in block.chunks_exact(4).enumerate() {
             match px[3] {
-                255 => pixel8([px[0], px[1], px[2]], i, &mut acc, sums, s),
-                0 => pixel8([255; 3], i, &mut acc, sums, s),
+                255 => pixel8([px[0], px[1], px[2]], 1, i, &mut acc, sums, s),
+                0 => pixel8([255; 3], 1, i, &mut acc, sums, s),
                 _ => pixel_f(composite8(px), i, &mut acc, sums, s),
             }
         }
@@ -616,6 +679,76 @@ mod tests {
         assert_close(as_array(&b), want, 1e-4);
         assert_eq!(a.grey_entropy, b.grey_entropy);
         assert_eq!(a.hue_hist, b.hue_hist);
+    }
+
+    /// A designed graphic's rows: flat fills of random lengths, with a
+    /// speck of noise now and then.
+    fn flat_fills(w: usize, h: usize, seed: u64) -> Vec<u8> {
+        let noise = noise(w * h * 4, seed);
+        let mut out = Vec::with_capacity(w * h * 3);
+        let mut k = 0;
+        while out.len() < w * h * 3 {
+            let colour = [noise[k], noise[k + 1], noise[k + 2]];
+            let run = 1 + usize::from(noise[k + 3] % 64);
+            k += 4;
+            for _ in 0..run {
+                out.extend_from_slice(&colour);
+            }
+        }
+        out.truncate(w * h * 3);
+        out
+    }
+
+    #[test]
+    fn run_length_path_sums_what_the_pixel_path_sums() {
+        let (w, h) = (1080usize, 24usize);
+        let bytes = flat_fills(w, h, 5);
+        let (mut runs, mut pixels) = (Sums::default(), Sums::default());
+        let mut scratch = Scratch::default();
+        for row in bytes.chunks_exact(3 * w) {
+            assert!(is_run_heavy(row));
+            rgb8_runs_row(row, &mut runs, &mut scratch);
+            rgb8_pixels_row(row, &mut pixels, &mut scratch);
+        }
+        assert_eq!(runs.n, pixels.n);
+        assert_eq!((runs.m1, runs.m2), (pixels.m1, pixels.m2));
+        // Which of the round-robin copies a pixel lands in differs.
+        let merged = |h: &[[u64; 256]; HIST_LANES]| -> Vec<u64> {
+            (0..256)
+                .map(|v| h.iter().map(|lane| lane[v]).sum())
+                .collect()
+        };
+        assert_eq!(merged(&runs.grey_hist), merged(&pixels.grey_hist));
+        let hues = |h: &[[u64; HUE_BINS + 1]; HIST_LANES]| -> Vec<u64> {
+            (0..=HUE_BINS)
+                .map(|v| h.iter().map(|lane| lane[v]).sum())
+                .collect()
+        };
+        assert_eq!(hues(&runs.hue_hist), hues(&pixels.hue_hist));
+        let rel = |a: f64, b: f64| (a - b).abs() / b.abs().max(1.0);
+        for (a, b) in [
+            (runs.sat, pixels.sat),
+            (runs.sat2, pixels.sat2),
+            (runs.lab.l, pixels.lab.l),
+            (runs.lab.l2, pixels.lab.l2),
+            (runs.lab.a, pixels.lab.a),
+            (runs.lab.b, pixels.lab.b),
+        ] {
+            assert!(rel(a, b) < 1e-6, "{a} vs {b}");
+        }
+        // Photographs keep the per-pixel path.
+        assert!(!is_run_heavy(&noise(3 * w, 9)));
+        // And through the whole pass, the definitions.
+        let px: Vec<[f64; 3]> = bytes
+            .chunks_exact(3)
+            .map(|p| [p[0], p[1], p[2]].map(f64::from))
+            .collect();
+        let img = Canonical::from_pixels(w as u32, h as u32, Pixels::Rgb8(bytes));
+        assert_close(
+            as_array(&global_stats(&img, Threads::One)),
+            naive(&px),
+            1e-4,
+        );
     }
 
     #[test]

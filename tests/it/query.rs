@@ -83,9 +83,31 @@ fn results_print_as_table_csv_and_json() {
     assert_eq!(rows.len(), 4);
     assert_eq!(rows[3]["platform"], "tiktok");
 
+    // A nested value (a design's palette, here a literal list and struct)
+    // prints as JSON text in its CSV cell.
+    let nested =
+        "SELECT platform, make_array(1, 2) AS l, named_struct('hex', '#fff', 'share', 0.5) AS s \
+                  FROM raw.posts ORDER BY platform LIMIT 1";
+    let csv = stdout(&run(&lake, &["sql", nested, "--format", "csv"]));
+    assert_eq!(
+        csv.lines().collect::<Vec<_>>(),
+        [
+            "platform,l,s",
+            r##"facebook,"[1,2]","{""hex"":""#fff"",""share"":0.5}""##
+        ],
+        "{csv}"
+    );
+
+    // A misspelt column: one line that says so once, not once per cause.
     let out = run(&lake, &["sql", "SELECT nope FROM raw.posts"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("nope"));
+    let err = stderr(&out);
+    assert_eq!(err.matches("No field named nope").count(), 1, "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("creativeiq:")).count(),
+        1,
+        "{err}"
+    );
 }
 
 #[test]
