@@ -225,3 +225,20 @@ pub fn keep_in_docs(png: &Path, name: &str) {
     std::fs::create_dir_all(&docs).unwrap();
     std::fs::copy(png, docs.join(name)).unwrap();
 }
+
+/// `creativeiq brand check IMAGE --brand BRAND --json`, which must succeed.
+pub fn brand_check(lake: &str, image: &Path, brand: &str) -> serde_json::Value {
+    let output = run(
+        lake,
+        &[
+            "brand",
+            "check",
+            image.to_str().unwrap(),
+            "--brand",
+            brand,
+            "--json",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_str(&stdout(&output)).unwrap()
+}

@@ -119,20 +119,9 @@ fn blob(lake: &str, sha256: &str) -> PathBuf {
 
 /// What `creativeiq brand check IMAGE --brand house --json` says.
 fn brand_check(lake: &str, image: &Path) -> f64 {
-    let output = common::run(
-        lake,
-        &[
-            "brand",
-            "check",
-            image.to_str().unwrap(),
-            "--brand",
-            BRAND,
-            "--json",
-        ],
-    );
-    assert!(output.status.success(), "{}", common::stderr(&output));
-    let check: Value = serde_json::from_str(&common::stdout(&output)).unwrap();
-    check["score"].as_f64().unwrap()
+    common::brand_check(lake, image, BRAND)["score"]
+        .as_f64()
+        .unwrap()
 }
 
 fn runtime() -> tokio::runtime::Runtime {

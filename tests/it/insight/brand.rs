@@ -47,19 +47,7 @@ fn write(dir: &Path, designs: &[Design]) -> Vec<std::path::PathBuf> {
 }
 
 fn check(lake: &str, image: &Path) -> Value {
-    let output = common::run(
-        lake,
-        &[
-            "brand",
-            "check",
-            image.to_str().unwrap(),
-            "--brand",
-            "blue",
-            "--json",
-        ],
-    );
-    assert!(output.status.success(), "{}", common::stderr(&output));
-    serde_json::from_str(&common::stdout(&output)).unwrap()
+    common::brand_check(lake, image, "blue")
 }
 
 #[test]
