@@ -149,9 +149,11 @@ impl ModelKind {
                 }
             }
             Params::Tier(d) => {
-                for (n_trees, max_depth, feature_fraction) in
-                    [(100, Some(6), 0.5), (60, None, 0.8), (100, Some(14), 0.4)]
-                {
+                for (n_trees, max_depth, feature_fraction) in [
+                    (100, Some(6), 0.5),
+                    (60, Some(14), 0.8),
+                    (100, Some(12), 0.4),
+                ] {
                     space.push(Params::Tier(TierParams {
                         n_trees,
                         max_depth,
