@@ -748,7 +748,7 @@ pub fn synthetic_lake() -> &'static SyntheticLake {
         std::fs::create_dir_all(&dir).unwrap();
         let world = World::generate_synth(&WorldConfig {
             seed: 5,
-            posts: 420,
+            posts: 900,
             accounts_per_platform: 2,
             start: chrono::NaiveDate::parse_from_str(LAKE_START, "%Y-%m-%d").unwrap(),
             days: 56,
