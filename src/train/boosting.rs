@@ -98,10 +98,11 @@ impl std::fmt::Debug for Boosted {
     }
 }
 
-/// Histogram bins per feature. Split search costs bins x features per node
-/// whatever the row count, so 256 bins on a few hundred rows spend most of a
-/// fit looking at empty bins; about 20 rows a bin keeps every split a
-/// full-data search would find that a bin's rows can support.
+/// Histogram bins per feature: about 20 rows a bin, 64 to 256. Split search
+/// costs bins x features per node whatever the row count, so 256 bins on a
+/// few hundred rows spent most of a fit on empty bins (train-quick's
+/// training fell from 107 s to 67 s). Fewer bins also merge neighbouring
+/// split points, which moved a 300-row holdout R² by 0.03.
 fn bins_for(rows: usize) -> u16 {
     (rows / 20).clamp(64, 256) as u16
 }

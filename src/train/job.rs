@@ -411,17 +411,14 @@ impl TrainJob {
             },
             None => search(kind, &self.search, seed, |params| {
                 let folds = k_fold(&holdout.train, self.search.folds, seed)?;
-                let scores = folds
-                    .par_iter()
-                    .map(|fold| {
-                        let (_, fitted, predicted) = fit_predict(params, data, fold, seed)?;
-                        Ok(score(
-                            &fitted,
-                            &select(data.target(), &fold.test),
-                            &predicted,
-                        ))
+                let fits = fit_folds(params, data, &folds, seed)?;
+                let scores: Vec<f64> = folds
+                    .iter()
+                    .zip(&fits)
+                    .map(|(fold, (_, fitted, predicted))| {
+                        score(fitted, &select(data.target(), &fold.test), predicted)
                     })
-                    .collect::<Result<Vec<f64>, TrainError>>()?;
+                    .collect();
                 Ok(scores.iter().sum::<f64>() / scores.len() as f64)
             })?,
         };
@@ -432,12 +429,7 @@ impl TrainJob {
         let mut fold_metrics = Vec::new();
         let mut fold_accuracy = Vec::new();
         let folds = k_fold(&holdout.train, self.folds, seed)?;
-        // Folds are fitted side by side: the learners' own threads leave
-        // cores idle on a few thousand rows.
-        let fold_fits = folds
-            .par_iter()
-            .map(|fold| fit_predict(&params, data, fold, seed))
-            .collect::<Result<Vec<_>, TrainError>>()?;
+        let fold_fits = fit_folds(&params, data, &folds, seed)?;
         for (f, (fold, (_, fitted, predicted))) in folds.iter().zip(fold_fits).enumerate() {
             let actual = select(data.target(), &fold.test);
             let mut row = FoldRow {
@@ -666,6 +658,20 @@ fn holdout_ceiling(
         })
         .unzip();
     (labels.len() >= 2).then(|| ceiling_r2(&labels, &scores))
+}
+
+/// [`fit_predict`] on every fold, the folds side by side: the learners' own
+/// threads leave cores idle on a few thousand rows.
+fn fit_folds(
+    params: &Params,
+    data: &Dataset,
+    folds: &[Fold],
+    seed: u64,
+) -> Result<Vec<(Preparation, Fitted, Vec<f64>)>, TrainError> {
+    folds
+        .par_iter()
+        .map(|fold| fit_predict(params, data, fold, seed))
+        .collect()
 }
 
 /// Fits on `fold.train` (preparation included) and predicts `fold.test`.
