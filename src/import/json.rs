@@ -94,13 +94,13 @@ fn split_pieces(block: &[u8], line_no: &mut i64) -> Vec<(Range<usize>, i64)> {
     let mut start = 0;
     while start < block.len() {
         let mut end = (start + PIECE_BYTES).min(block.len());
-        if let Some(nl) = block[end - 1..].iter().position(|&b| b == b'\n') {
+        if let Some(nl) = memchr::memchr(b'\n', &block[end - 1..]) {
             end += nl;
         } else {
             end = block.len();
         }
         pieces.push((start..end, *line_no));
-        *line_no += block[start..end].iter().filter(|&&b| b == b'\n').count() as i64;
+        *line_no += memchr::memchr_iter(b'\n', &block[start..end]).count() as i64;
         start = end;
     }
     if !block.is_empty() && block.last() != Some(&b'\n') {
@@ -132,12 +132,17 @@ fn read_block(
     loop {
         let mut block = carry;
         let wanted = BLOCK_BYTES.max(block.len());
+        // Room for the whole block at once: growing by doubling would copy
+        // it and touch fresh pages several times over.
+        block.reserve_exact(wanted);
         let read = reader.take(wanted as u64).read_to_end(&mut block)?;
         let eof = read < wanted;
         match block.iter().rposition(|&b| b == b'\n') {
             _ if eof => return Ok((block, Vec::new(), true)),
             Some(end) => {
-                let rest = block.split_off(end + 1);
+                let mut rest = Vec::with_capacity(BLOCK_BYTES + (block.len() - end));
+                rest.extend_from_slice(&block[end + 1..]);
+                block.truncate(end + 1);
                 return Ok((block, rest, false));
             }
             // A line longer than a block: read on.
@@ -152,10 +157,7 @@ fn map_lines(mappers: &[RowMapper], text: &[u8], range: Range<usize>, after: i64
     let mut line_no = after;
     let mut start = range.start;
     while start < range.end {
-        let end = text[start..range.end]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(range.end, |i| start + i);
+        let end = memchr::memchr(b'\n', &text[start..range.end]).map_or(range.end, |i| start + i);
         line_no += 1;
         let line = &text[start..end];
         if !line.iter().all(u8::is_ascii_whitespace) {

@@ -116,10 +116,34 @@ pub fn day_of(micros: i64) -> String {
     let Some(t) = DateTime::from_timestamp_micros(micros) else {
         return String::new();
     };
-    // Every landed row derives its partition from this: plain integer
-    // formatting is several times faster than chrono's format strings.
+    // Every landed row derives its partition from this: digits written one
+    // by one are several times faster than any format string.
     match t.year() {
-        0..=9999 => format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day()),
+        0..=9999 => {
+            let (y, m, d) = (t.year() as u32, t.month(), t.day());
+            let digits = [
+                y / 1000,
+                y / 100 % 10,
+                y / 10 % 10,
+                y % 10,
+                10,
+                m / 10,
+                m % 10,
+                10,
+                d / 10,
+                d % 10,
+            ];
+            digits
+                .iter()
+                .map(|&n| {
+                    if n == 10 {
+                        '-'
+                    } else {
+                        char::from(b'0' + n as u8)
+                    }
+                })
+                .collect()
+        }
         _ => t.format("%Y-%m-%d").to_string(),
     }
 }
