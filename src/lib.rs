@@ -26,6 +26,7 @@
 pub mod collect;
 pub mod contract;
 pub mod features;
+pub mod hue_template;
 pub mod import;
 pub mod ingest;
 pub mod insight;

@@ -1,7 +1,7 @@
 //! Luma planes of the working image: float `Y` for statistics and the
 //! rounded 8-bit `g8` that Canny and Sobel run on.
 
-use super::resize::SmallImage;
+use super::resize::{area_resize_plane, SmallImage};
 
 /// BT.601 luma of the working image, float and rounded.
 #[derive(Clone, Debug)]
@@ -23,5 +23,57 @@ impl Grey {
             g8.push((luma + 0.5) as u8);
         }
         Self { y, g8 }
+    }
+}
+
+/// Longer side of the thumbnail [`thumbnail_edges`] looks at: about the
+/// size of a post in a scrolling feed.
+const THUMB_SIDE: usize = 160;
+
+/// Luma step (grey levels, to the right plus downward) that stays visible
+/// at thumbnail size.
+const THUMB_STEP: f32 = 48.0;
+
+/// Share of the pixels of a [`THUMB_SIDE`] thumbnail (area averaged from
+/// the working image's luma `y`, `w` x `h`) whose luma steps by more than
+/// [`THUMB_STEP`] to the right and downward neighbours together: how busy
+/// the design looks in a feed. Canny on the 512-px working image
+/// (`edge_density`) also counts fine texture that vanishes at that size.
+pub(super) fn thumbnail_edges(y: &[f32], w: usize, h: usize) -> f64 {
+    let (t, tw, th) = area_resize_plane(y, w, h, THUMB_SIDE);
+    let mut steps = 0usize;
+    for row in 0..th.saturating_sub(1) {
+        for x in 0..tw.saturating_sub(1) {
+            let v = t[row * tw + x];
+            if (t[row * tw + x + 1] - v).abs() + (t[(row + 1) * tw + x] - v).abs() > THUMB_STEP {
+                steps += 1;
+            }
+        }
+    }
+    steps as f64 / (tw * th).max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thumbnail_edges_count_coarse_steps_and_not_fine_grain() {
+        let (w, h) = (640, 320);
+        // Vertical bars 64 px wide: 16 px wide at thumbnail size.
+        let bars: Vec<f32> = (0..w * h)
+            .map(|i| if (i % w) / 64 % 2 == 0 { 30.0 } else { 220.0 })
+            .collect();
+        // A one-pixel checkerboard averages to flat grey.
+        let grain: Vec<f32> = (0..w * h)
+            .map(|i| if (i % w + i / w) % 2 == 0 { 0.0 } else { 255.0 })
+            .collect();
+        let flat = vec![128f32; w * h];
+        let b = thumbnail_edges(&bars, w, h);
+        // 9 boundaries, each one thumbnail column of 79 rows (the last row
+        // has no row below it).
+        assert!((b - 9.0 * 79.0 / (160.0 * 80.0)).abs() < 1e-9, "{b}");
+        assert!(thumbnail_edges(&grain, w, h) < 0.001);
+        assert_eq!(thumbnail_edges(&flat, w, h), 0.0);
     }
 }

@@ -58,7 +58,7 @@ pub use self::record::{DesignFeatures, FEATURE_NAMES};
 pub(crate) use self::lab::{lab_to_rgb, rgb_to_lab};
 
 /// Version of the extraction rules; stored with every feature row.
-pub const EXTRACTOR_VERSION: &str = "3";
+pub const EXTRACTOR_VERSION: &str = "4";
 
 /// Canny hysteresis thresholds of FEATURES.md.
 const CANNY_LOW: i32 = 100;
@@ -147,6 +147,8 @@ fn extract_timed(
         text_contrast: text.text_contrast,
         text_hierarchy: text.text_hierarchy,
         readability: text.readability,
+        scheme_fit: harmony::scheme_fit(&stats.hue_hist),
+        thumbnail_edges: grey::thumbnail_edges(&grey.y, small.w, small.h),
     };
     lap("harmony, record");
     features

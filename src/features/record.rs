@@ -74,6 +74,18 @@ pub struct DesignFeatures {
     pub text_hierarchy: f64,
     /// Readability score 0..100 (0 without text).
     pub readability: f64,
+    /// Fit of the hues shown to the closest classic colour scheme, 0..100
+    /// (not in FEATURES.md; rows of extractor 3 and before read as 100).
+    #[serde(default = "full_fit")]
+    pub scheme_fit: f64,
+    /// Share of strong luma steps on a 160-px thumbnail, 0..1 (not in
+    /// FEATURES.md; rows of extractor 3 and before read as 0).
+    #[serde(default)]
+    pub thumbnail_edges: f64,
+}
+
+fn full_fit() -> f64 {
+    100.0
 }
 
 /// Names of the numeric model inputs, in the order of [`DesignFeatures::values`].
@@ -109,6 +121,8 @@ pub const FEATURE_NAMES: &[&str] = &[
     "text_contrast",
     "text_hierarchy",
     "readability",
+    "scheme_fit",
+    "thumbnail_edges",
 ];
 
 impl DesignFeatures {
@@ -146,6 +160,8 @@ impl DesignFeatures {
             self.text_contrast,
             self.text_hierarchy,
             self.readability,
+            self.scheme_fit,
+            self.thumbnail_edges,
         ]
     }
 
@@ -201,6 +217,8 @@ impl DesignFeatures {
             text_contrast: v[28],
             text_hierarchy: v[29],
             readability: v[30],
+            scheme_fit: v[31],
+            thumbnail_edges: v[32],
         })
     }
 }
@@ -244,6 +262,8 @@ mod tests {
             text_contrast: 1.0,
             text_hierarchy: 1.0,
             readability: 0.0,
+            scheme_fit: 92.5,
+            thumbnail_edges: 0.125,
         };
         let json = serde_json::to_value(&f).expect("serialises");
         let values = f.values();

@@ -125,6 +125,41 @@ fn area_resize(img: &Canonical, dw: usize, dh: usize) -> SmallImage {
     }
 }
 
+/// A single plane (such as luma) scaled by area averaging so its longer
+/// side is at most `side`; returns it with its width and height.
+pub(super) fn area_resize_plane(
+    plane: &[f32],
+    w: usize,
+    h: usize,
+    side: usize,
+) -> (Vec<f32>, usize, usize) {
+    let scale = side as f64 / w.max(h) as f64;
+    if scale >= 1.0 {
+        return (plane.to_vec(), w, h);
+    }
+    let fit = |s: usize| ((s as f64 * scale).round() as usize).max(1);
+    let (dw, dh) = (fit(w), fit(h));
+    let xtaps = area_taps(w, dw);
+    let ytaps = area_taps(h, dh);
+    let mut hrow = vec![0f64; dw];
+    let mut out = vec![0f64; dw * dh];
+    let mut loaded = usize::MAX;
+    for yt in &ytaps {
+        if yt.src != loaded {
+            hrow.fill(0.0);
+            for t in &xtaps {
+                hrow[t.dst] += f64::from(plane[yt.src * w + t.src]) * t.weight;
+            }
+            loaded = yt.src;
+        }
+        let row = &mut out[yt.dst * dw..(yt.dst + 1) * dw];
+        for (o, v) in row.iter_mut().zip(&hrow) {
+            *o += yt.weight * v;
+        }
+    }
+    (out.into_iter().map(|v| v as f32).collect(), dw, dh)
+}
+
 fn reduce_row(src: &[[f32; 3]], taps: &[Tap], out: &mut [[f64; 3]]) {
     out.fill([0.0; 3]);
     for t in taps {

@@ -32,7 +32,7 @@
 //! |---|---|---|
 //! | `colorfulness` | Hasler–Süsstrunk M3 of the pixels | `colorfulness` |
 //! | `complexity` | share of pixels whose luma steps by more than 48 to the right or down neighbour, / 0.1, capped at 1 | `edge_density`, `grey_entropy` |
-//! | `harmony` | the recipe's harmony: 1 = hues on the scheme's template, 0 = hues at offsets 0°, 105°, 215° that no Matsuda template covers | `color_harmony`, `hue_count` |
+//! | `harmony` | the recipe's harmony: 1 = hues on the scheme's offsets, 0 = hues at offsets 0°, 105°, 215° that fit no scheme | `scheme_fit`, `color_harmony`, `hue_count` |
 //! | `text_contrast` | median WCAG contrast of the text lines against their ground (1 without text) | `text_contrast` |
 //! | `text_coverage` | union of the lines' ink boxes / image area | `text_coverage` |
 //! | `text_size` | median ink-box height / image height | line heights in `readability` |

@@ -41,8 +41,10 @@ impl Scheme {
     }
 }
 
-/// Hue offsets that no harmonic hue template (Matsuda's i, V, L, I, T, Y,
-/// X) covers: each template misses one of them by 25° or more.
+/// Hue offsets that fit none of the classic schemes. Matsuda's templates
+/// are more forgiving: X (two opposite 93.6° sectors), rotated to 58°,
+/// leaves only 11.4° of one hue outside, so `color_harmony` barely sees the
+/// clash and the extractor's `scheme_fit` is what tells it.
 const DISCORDANT: [f64; 3] = [0.0, 105.0, 215.0];
 
 /// A design's colours.
