@@ -28,7 +28,7 @@ pub fn feature_row(sha256: &str, overrides: &[(&str, f64)]) -> Value {
         "rule_of_thirds": 0.6, "balance_lr": 0.9, "balance_tb": 0.9, "symmetry_lr": 0.7,
         "whitespace": 0.3, "grid_alignment": 0.3, "focal_points": 2, "subject_thirds": 0.5,
         "text_coverage": 0.0, "text_lines": 0, "text_contrast": 1.0, "text_hierarchy": 1.0,
-        "readability": 0.0,
+        "readability": 0.0, "scheme_fit": 95.0, "thumbnail_edges": 0.05,
         "extracted_at": "2024-05-01T00:00:00Z",
     });
     for (name, value) in overrides {
