@@ -2,8 +2,8 @@
 //! (2006), and how far a set of weighted hues lies outside the best of them.
 //!
 //! The extractor scores a design's palette with [`template_miss`]
-//! (`color_harmony`), and the simulator measures the harmony its designs
-//! show with the same function, so the two agree on what harmony is.
+//! (`color_harmony`). It stands apart from the extractor's modules so that
+//! any stage that reasons about hue relations can use the same definition.
 
 /// A hue template: sectors given as (centre offset, width) in degrees.
 type Template = &'static [(f64, f64)];
@@ -20,7 +20,7 @@ const TEMPLATES: [Template; 7] = [
 ];
 
 /// Shortest angular distance between two hues, 0..180.
-fn arc(a: f64, b: f64) -> f64 {
+pub fn arc(a: f64, b: f64) -> f64 {
     let d = (a - b).rem_euclid(360.0);
     d.min(360.0 - d)
 }

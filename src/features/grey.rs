@@ -37,15 +37,28 @@ const THUMB_STEP: f32 = 48.0;
 /// Share of the pixels of a [`THUMB_SIDE`] thumbnail (area averaged from
 /// the working image's luma `y`, `w` x `h`) whose luma steps by more than
 /// [`THUMB_STEP`] to the right and downward neighbours together: how busy
-/// the design looks in a feed. Canny on the 512-px working image
+/// the design looks in a feed. The step is the simulator's definition of
+/// complexity, on the same thumbnail size. Canny on the 512-px working image
 /// (`edge_density`) also counts fine texture that vanishes at that size.
 pub(super) fn thumbnail_edges(y: &[f32], w: usize, h: usize) -> f64 {
     let (t, tw, th) = area_resize_plane(y, w, h, THUMB_SIDE);
+    // A pixel on the last row or column has one neighbour to step to; a
+    // banner's one-row thumbnail still counts its steps.
     let mut steps = 0usize;
-    for row in 0..th.saturating_sub(1) {
-        for x in 0..tw.saturating_sub(1) {
+    for row in 0..th {
+        for x in 0..tw {
             let v = t[row * tw + x];
-            if (t[row * tw + x + 1] - v).abs() + (t[(row + 1) * tw + x] - v).abs() > THUMB_STEP {
+            let right = if x + 1 < tw {
+                (t[row * tw + x + 1] - v).abs()
+            } else {
+                0.0
+            };
+            let down = if row + 1 < th {
+                (t[(row + 1) * tw + x] - v).abs()
+            } else {
+                0.0
+            };
+            if right + down > THUMB_STEP {
                 steps += 1;
             }
         }
@@ -70,10 +83,39 @@ mod tests {
             .collect();
         let flat = vec![128f32; w * h];
         let b = thumbnail_edges(&bars, w, h);
-        // 9 boundaries, each one thumbnail column of 79 rows (the last row
-        // has no row below it).
-        assert!((b - 9.0 * 79.0 / (160.0 * 80.0)).abs() < 1e-9, "{b}");
+        // 9 boundaries, each one thumbnail column of 80 rows.
+        assert!((b - 9.0 * 80.0 / (160.0 * 80.0)).abs() < 1e-9, "{b}");
+        // The same bars in a one-row banner: 9 steps in 160 pixels.
+        let banner: Vec<f32> = (0..w * 4).map(|i| bars[i % w]).collect();
+        let one_row = thumbnail_edges(&banner, w, 4);
+        assert!((one_row - 9.0 / 160.0).abs() < 1e-9, "{one_row}");
         assert!(thumbnail_edges(&grain, w, h) < 0.001);
         assert_eq!(thumbnail_edges(&flat, w, h), 0.0);
+    }
+
+    #[test]
+    fn the_thumbnail_averages_the_area_each_pixel_covers() {
+        let (w, h) = (640, 320);
+        let plane: Vec<f32> = (0..w * h).map(|i| ((i * 7919) % 251) as f32).collect();
+        let (t, tw, th) = area_resize_plane(&plane, w, h, 160);
+        assert_eq!((tw, th), (160, 80));
+        for (ty, tx) in [(0, 0), (13, 77), (79, 159)] {
+            let mean: f32 = (0..16)
+                .map(|k| plane[(ty * 4 + k / 4) * w + tx * 4 + k % 4])
+                .sum::<f32>()
+                / 16.0;
+            assert!((t[ty * tw + tx] - mean).abs() < 1e-3, "({tx}, {ty})");
+        }
+        // A fractional scale keeps the plane's mean.
+        let (t, tw, th) = area_resize_plane(&plane, 500, 300, 160);
+        assert_eq!((tw, th), (160, 96));
+        let mean = |v: &[f32]| v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len() as f64;
+        let source = &plane[..500 * 300];
+        assert!(
+            (mean(&t) - mean(source)).abs() < 1e-3,
+            "{} vs {}",
+            mean(&t),
+            mean(source)
+        );
     }
 }

@@ -1,9 +1,12 @@
 //! Colour relationships: Ke et al. hue count, the hue-template harmony of the
-//! palette ([`crate::hue_template`]), and WCAG contrast between the two main colours.
+//! palette ([`crate::hue_template`]), the fit of the image's hue peaks to
+//! the classic colour schemes, and WCAG contrast between the two main
+//! colours.
 
 use super::lab::{contrast_ratio, hue_saturation, relative_luminance};
 use super::palette::Swatch;
 use super::pixels::HUE_BINS;
+use crate::hue_template::arc;
 
 /// Palette colours less saturated than this are greys and carry no hue.
 const GREY_SATURATION: f64 = 0.1;
@@ -39,35 +42,36 @@ pub(super) fn color_harmony(palette: &[Swatch]) -> f64 {
     })
 }
 
-/// Hue offsets (degrees) of the classic colour schemes: monochrome (one
-/// hue, a slight shift), analogous (±30°), complementary, and
-/// split-complementary (the two neighbours of the opposite).
-const SCHEMES: [[f64; 3]; 4] = [
-    [0.0, 0.0, 8.0],
-    [0.0, 30.0, -30.0],
-    [0.0, 180.0, 180.0],
-    [0.0, 150.0, 210.0],
-];
+/// Hue offsets (degrees) of the classic colour schemes with more than one
+/// hue: analogous (±30°), complementary, and split-complementary (the two
+/// neighbours of the opposite). A monochrome image shows one hue and fits
+/// by definition.
+const SCHEMES: [[f64; 3]; 3] = [[0.0, 30.0, -30.0], [0.0, 180.0, 180.0], [0.0, 150.0, 210.0]];
 
-/// A hue bin counts as a hue the image shows when it holds at least this
-/// share of the chromatic pixels: a small accent still counts, sensor
-/// noise and anti-aliased edges do not.
-const SCHEME_MIN_SHARE: f64 = 0.005;
+/// A hue peak counts when it holds at least this share of the chromatic
+/// pixels: a small accent still counts, anti-aliased edges do not.
+const PEAK_MIN_CHROMATIC_SHARE: f64 = 0.005;
 
-/// 0..100 fit of the hues an image shows to the closest classic colour
-/// scheme ([`SCHEMES`]) at its best rotation: 100 minus the mean arc from
-/// each hue group to the nearest scheme hue, over 180. Hue groups are
-/// circular runs of [`HUE_BINS`] bins each holding [`SCHEME_MIN_SHARE`] of
-/// the chromatic pixels, at their count-weighted mean hue; each group
-/// counts once, whatever its area, because an accent that clashes clashes
-/// however small it is. 100 with fewer than two groups.
+/// A hue peak must also hold this share of all pixels, so that a few stray
+/// chromatic pixels in a grey design do not make hues of their own.
+const PEAK_MIN_IMAGE_SHARE: f64 = 0.0005;
+
+/// Fit of the hues an image shows to the closest classic colour scheme
+/// ([`SCHEMES`]) at its best rotation: 100 minus the mean arc from each hue
+/// peak to the nearest scheme hue, over 180. 100 with fewer than two peaks.
+///
+/// Peaks are found in the Ke histogram (`hist`, [`HUE_BINS`] bins) of an
+/// image of `pixels` pixels ([`hue_peaks`]). Each counts once, whatever its
+/// area, because an accent that clashes clashes however small it is. The
+/// mean arc of the worst hue sets stays near 35°, so scores run from about
+/// 80 to 100.
 ///
 /// Unlike `color_harmony`, whose widest template (two opposite 93.6°
 /// sectors) takes in nearly any three hues, this tells a designed scheme
 /// from hues picked apart.
-pub(super) fn scheme_fit(hist: &[u64; HUE_BINS]) -> f64 {
-    let groups = hue_groups(hist);
-    if groups.len() < 2 {
+pub(super) fn scheme_fit(hist: &[u64; HUE_BINS], pixels: u64) -> f64 {
+    let peaks = hue_peaks(hist, pixels);
+    if peaks.len() < 2 {
         return 100.0;
     }
     let nearest = |hue: f64, scheme: &[f64; 3], rotation: f64| {
@@ -76,57 +80,47 @@ pub(super) fn scheme_fit(hist: &[u64; HUE_BINS]) -> f64 {
             .map(|&offset| arc(hue, offset + rotation))
             .fold(f64::INFINITY, f64::min)
     };
-    // The mean arc is piecewise linear in the rotation, with its minima
-    // where some group sits exactly on some scheme hue: only those
-    // rotations need trying.
+    // The mean arc is piecewise linear in the rotation and bends upward
+    // only where some peak sits exactly on some scheme hue: its minimum is
+    // at one of those rotations.
     let mut best = f64::INFINITY;
     for scheme in &SCHEMES {
-        for &anchor in &groups {
+        for &anchor in &peaks {
             for &offset in scheme {
                 let rotation = anchor - offset;
-                let cost: f64 = groups.iter().map(|&h| nearest(h, scheme, rotation)).sum();
-                best = best.min(cost / groups.len() as f64);
+                let cost: f64 = peaks.iter().map(|&h| nearest(h, scheme, rotation)).sum();
+                best = best.min(cost / peaks.len() as f64);
             }
         }
     }
     (100.0 * (1.0 - best / 180.0)).clamp(0.0, 100.0)
 }
 
-/// The hues of [`scheme_fit`]: circular runs of well-filled bins, each at
-/// its count-weighted mean hue.
-fn hue_groups(hist: &[u64; HUE_BINS]) -> Vec<f64> {
-    let total: u64 = hist.iter().sum();
-    let filled: Vec<bool> = hist
-        .iter()
-        .map(|&c| c > 0 && c as f64 >= SCHEME_MIN_SHARE * total as f64)
-        .collect();
+/// The hues of [`scheme_fit`]: bins that hold at least as many pixels as
+/// their left neighbour and more than their right one (a plateau gives one
+/// peak), above both minimum shares. A peak's hue is its bin centre moved
+/// towards the fuller neighbour by the three bins' centroid.
+///
+/// Peaks rather than runs of filled bins: a gradient between two clashing
+/// hues fills the bins between them and would merge them into one.
+fn hue_peaks(hist: &[u64; HUE_BINS], pixels: u64) -> Vec<f64> {
+    let chromatic: u64 = hist.iter().sum();
+    let floor = (PEAK_MIN_CHROMATIC_SHARE * chromatic as f64)
+        .max(PEAK_MIN_IMAGE_SHARE * pixels as f64)
+        .max(1.0);
     let bin_degrees = 360.0 / HUE_BINS as f64;
-    let centre = |bin: usize| (bin as f64 + 0.5) * bin_degrees;
-    let Some(start) = filled.iter().position(|&f| !f) else {
-        // Every hue is there: as far from a scheme as hues get.
-        return (0..HUE_BINS).map(centre).collect();
-    };
-    let mut groups = Vec::new();
-    let (mut x, mut y, mut open) = (0.0, 0.0, false);
-    for k in 1..=HUE_BINS {
-        let bin = (start + k) % HUE_BINS;
-        if filled[bin] {
-            let (sin, cos) = centre(bin).to_radians().sin_cos();
-            x += hist[bin] as f64 * cos;
-            y += hist[bin] as f64 * sin;
-            open = true;
-        } else if open {
-            groups.push(y.atan2(x).to_degrees().rem_euclid(360.0));
-            (x, y, open) = (0.0, 0.0, false);
-        }
-    }
-    groups
-}
-
-/// Shortest angular distance between two hues, 0..180.
-fn arc(a: f64, b: f64) -> f64 {
-    let d = (a - b).rem_euclid(360.0);
-    d.min(360.0 - d)
+    (0..HUE_BINS)
+        .filter_map(|i| {
+            let count = hist[i] as f64;
+            let left = hist[(i + HUE_BINS - 1) % HUE_BINS] as f64;
+            let right = hist[(i + 1) % HUE_BINS] as f64;
+            let is_peak = count >= floor && count >= left && count > right;
+            is_peak.then(|| {
+                let shift = (right - left) / (left + count + right);
+                ((i as f64 + 0.5 + shift) * bin_degrees).rem_euclid(360.0)
+            })
+        })
+        .collect()
 }
 
 /// WCAG contrast ratio between the two largest palette colours (1 with
@@ -179,26 +173,67 @@ mod tests {
         h
     }
 
+    /// Pixels of an image in which all of `hist` is a tenth of the pixels.
+    fn image_of(hist: &[u64; HUE_BINS]) -> u64 {
+        10 * hist.iter().sum::<u64>()
+    }
+
     #[test]
     fn schemes_fit_and_a_triad_does_not() {
+        let fit = |h: [u64; HUE_BINS]| scheme_fit(&h, image_of(&h));
         // Bin centres are 9°, 27°, ...: hues are put at centres.
-        let complementary = hues(&[(9.0, 5000), (189.0, 300)]);
-        assert_eq!(scheme_fit(&complementary), 100.0);
-        let analogous = hues(&[(99.0, 4000), (129.0, 100), (63.0, 100)]);
-        assert!(scheme_fit(&analogous) > 97.0, "{}", scheme_fit(&analogous));
-        let triad = hues(&[(9.0, 1000), (129.0, 1000), (243.0, 1000)]);
-        let t = scheme_fit(&triad);
-        assert!(t < 92.0, "{t}");
+        assert!((fit(hues(&[(9.0, 5000), (189.0, 300)])) - 100.0).abs() < 1e-9);
+        let analogous = fit(hues(&[(99.0, 4000), (129.0, 100), (63.0, 100)]));
+        assert!(analogous > 97.0, "{analogous}");
+        let triad = fit(hues(&[(9.0, 1000), (129.0, 1000), (243.0, 1000)]));
+        assert!(triad < 92.0, "{triad}");
         // A clashing accent counts as much as a large area.
-        let small_clash = hues(&[(9.0, 100_000), (129.0, 1000), (243.0, 1000)]);
-        assert!((scheme_fit(&small_clash) - t).abs() < 1.0);
-        // Noise below the share does not make a hue.
-        let noisy = hues(&[(9.0, 100_000), (129.0, 100)]);
-        assert_eq!(scheme_fit(&noisy), 100.0);
-        assert_eq!(scheme_fit(&[0; HUE_BINS]), 100.0);
-        // A group spanning the 0°/360° seam is one hue near 0°.
-        let seam = hues(&[(351.0, 1000), (9.0, 1000), (189.0, 500)]);
-        assert!(scheme_fit(&seam) > 97.0, "{}", scheme_fit(&seam));
+        let small_clash = fit(hues(&[(9.0, 100_000), (129.0, 1000), (243.0, 1000)]));
+        assert!(
+            (small_clash - triad).abs() < 1.0,
+            "{small_clash} vs {triad}"
+        );
+        // A gradient between two clashing hues does not merge them.
+        let mut gradient = hues(&[(9.0, 1000), (99.0, 1000)]);
+        gradient[1..5].fill(200);
+        let two = fit(hues(&[(9.0, 1000), (99.0, 1000)]));
+        assert!(two < 93.0, "{two}");
+        assert!(
+            (fit(gradient) - two).abs() < 2.0,
+            "{} vs {two}",
+            fit(gradient)
+        );
+        // Edge pixels below the chromatic share make no hue.
+        assert_eq!(fit(hues(&[(9.0, 100_000), (129.0, 100)])), 100.0);
+        assert_eq!(scheme_fit(&[0; HUE_BINS], 1000), 100.0);
+    }
+
+    #[test]
+    fn stray_colour_in_a_grey_image_makes_no_hues() {
+        let stray = hues(&[(9.0, 100), (129.0, 100), (243.0, 100)]);
+        assert!(scheme_fit(&stray, 1000) < 92.0, "a colourful image");
+        assert_eq!(scheme_fit(&stray, 1_000_000), 100.0, "a grey image");
+    }
+
+    #[test]
+    fn peaks_sit_between_their_bins_and_across_the_seam() {
+        // Bins 19 (351°) and 0 (9°) equally full: one peak at 0°.
+        let mut seam = [0u64; HUE_BINS];
+        seam[19] = 1000;
+        seam[0] = 1000;
+        let peaks = hue_peaks(&seam, 20_000);
+        assert_eq!(peaks.len(), 1, "{peaks:?}");
+        assert!(arc(peaks[0], 0.0) < 1e-9, "{peaks:?}");
+        // A fuller right neighbour pulls the peak right of its centre.
+        let mut leaning = [0u64; HUE_BINS];
+        leaning[5] = 1000;
+        leaning[6] = 500;
+        let peaks = hue_peaks(&leaning, 20_000);
+        assert_eq!(peaks.len(), 1);
+        assert!(
+            (peaks[0] - (5.5 + 1.0 / 3.0) * 18.0).abs() < 1e-9,
+            "{peaks:?}"
+        );
     }
 
     #[test]

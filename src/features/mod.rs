@@ -147,7 +147,10 @@ fn extract_timed(
         text_contrast: text.text_contrast,
         text_hierarchy: text.text_hierarchy,
         readability: text.readability,
-        scheme_fit: harmony::scheme_fit(&stats.hue_hist),
+        scheme_fit: harmony::scheme_fit(
+            &stats.hue_hist,
+            u64::from(img.width()) * u64::from(img.height()),
+        ),
         thumbnail_edges: grey::thumbnail_edges(&grey.y, small.w, small.h),
     };
     lap("harmony, record");

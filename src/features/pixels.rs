@@ -1,6 +1,6 @@
 //! One pass over the full-resolution canonical pixels collecting every
 //! global statistic (FEATURES.md "Pixel statistics" plus the hue histogram
-//! for `hue_count`).
+//! for `hue_count` and `scheme_fit`).
 //!
 //! Brightness, contrast and colorfulness are linear in R, G, B, so their
 //! means and variances follow from the first and second moments of the

@@ -137,7 +137,7 @@ fn read_block(
         block.reserve_exact(wanted);
         let read = reader.take(wanted as u64).read_to_end(&mut block)?;
         let eof = read < wanted;
-        match block.iter().rposition(|&b| b == b'\n') {
+        match memchr::memrchr(b'\n', &block) {
             _ if eof => return Ok((block, Vec::new(), true)),
             Some(end) => {
                 let mut rest = Vec::with_capacity(BLOCK_BYTES + (block.len() - end));

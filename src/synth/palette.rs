@@ -42,8 +42,8 @@ impl Scheme {
 }
 
 /// Hue offsets that fit none of the classic schemes. Matsuda's templates
-/// are more forgiving: X (two opposite 93.6° sectors), rotated to 58°,
-/// leaves only 11.4° of one hue outside, so `color_harmony` barely sees the
+/// are more forgiving: the best rotation of X (two opposite 93.6° sectors)
+/// leaves only about 11° outside in all, so `color_harmony` barely sees the
 /// clash and the extractor's `scheme_fit` is what tells it.
 const DISCORDANT: [f64; 3] = [0.0, 105.0, 215.0];
 
@@ -52,8 +52,8 @@ const DISCORDANT: [f64; 3] = [0.0, 105.0, 215.0];
 pub struct Palette {
     /// The scheme it starts from.
     pub scheme: Scheme,
-    /// 1 = hues exactly on the scheme's template, 0 = hues moved all the
-    /// way to a discordant spread that fits no harmonic template.
+    /// 1 = hues exactly on the scheme's offsets, 0 = hues moved all the
+    /// way to [`DISCORDANT`], which fits no classic scheme.
     pub harmony: f64,
     /// 0 = near-greys, 1 = fully saturated accents.
     pub vividness: f64,
