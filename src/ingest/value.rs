@@ -435,6 +435,11 @@ mod tests {
             t
         );
         assert_eq!(day_of(t), "2024-01-15");
+        let autumn = parse_time("2024-11-05T23:59:59Z", None).unwrap();
+        assert_eq!(day_of(autumn), "2024-11-05");
+        let last = parse_time("9999-12-31T12:00:00Z", None).unwrap();
+        assert_eq!(day_of(last), "9999-12-31");
+        assert_eq!(day_of(0), "1970-01-01");
         assert_eq!(day_of(-62_135_596_800_000_000), "0001-01-01");
         assert_eq!(day_of(253_402_300_800_000_000), "+10000-01-01");
         assert!(parse_time("yesterday", None).is_err());
