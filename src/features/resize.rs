@@ -27,7 +27,13 @@ struct Tap {
 /// Output size exactly as the reference computes it:
 /// `round(side * 512 / longer)` with Python's round-half-to-even, at least 1.
 pub(super) fn working_size(w: usize, h: usize) -> (usize, usize) {
-    let scale = WORK_SIDE as f64 / w.max(h) as f64;
+    fitted_size(w, h, WORK_SIDE)
+}
+
+/// `w` x `h` scaled so the longer side is at most `longer`, each side
+/// rounded half to even and at least 1; unchanged when already that small.
+fn fitted_size(w: usize, h: usize, longer: usize) -> (usize, usize) {
+    let scale = longer as f64 / w.max(h) as f64;
     if scale >= 1.0 {
         return (w, h);
     }
@@ -133,12 +139,10 @@ pub(super) fn area_resize_plane(
     h: usize,
     side: usize,
 ) -> (Vec<f32>, usize, usize) {
-    let scale = side as f64 / w.max(h) as f64;
-    if scale >= 1.0 {
+    let (dw, dh) = fitted_size(w, h, side);
+    if (dw, dh) == (w, h) {
         return (plane.to_vec(), w, h);
     }
-    let fit = |s: usize| ((s as f64 * scale).round() as usize).max(1);
-    let (dw, dh) = (fit(w), fit(h));
     let xtaps = area_taps(w, dw);
     let ytaps = area_taps(h, dh);
     let mut hrow = vec![0f64; dw];
