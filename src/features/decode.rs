@@ -163,35 +163,33 @@ impl Canonical {
 
     /// Writes canonical row `y` into `out` (length `width`).
     pub(super) fn row_f32(&self, y: usize, out: &mut [[f32; 3]]) {
-        let w = self.width as usize;
-        let out = &mut out[..w];
+        self.span_f32(y, 0..self.width as usize, out);
+    }
+
+    /// Writes the pixels `xs` of canonical row `y` into `out` (at least
+    /// `xs.len()` long).
+    pub(super) fn span_f32(&self, y: usize, xs: std::ops::Range<usize>, out: &mut [[f32; 3]]) {
+        let first = y * self.width as usize + xs.start;
+        let (start, end) = (first, first + xs.len());
+        let out = &mut out[..xs.len()];
         match &self.pixels {
             Pixels::Grey8(p) => {
-                for (o, &v) in out.iter_mut().zip(&p[y * w..(y + 1) * w]) {
+                for (o, &v) in out.iter_mut().zip(&p[start..end]) {
                     *o = [f32::from(v); 3];
                 }
             }
             Pixels::Rgb8(p) => {
-                for (o, s) in out
-                    .iter_mut()
-                    .zip(p[3 * y * w..3 * (y + 1) * w].chunks_exact(3))
-                {
+                for (o, s) in out.iter_mut().zip(p[3 * start..3 * end].chunks_exact(3)) {
                     *o = [f32::from(s[0]), f32::from(s[1]), f32::from(s[2])];
                 }
             }
             Pixels::Rgba8(p) => {
-                for (o, s) in out
-                    .iter_mut()
-                    .zip(p[4 * y * w..4 * (y + 1) * w].chunks_exact(4))
-                {
+                for (o, s) in out.iter_mut().zip(p[4 * start..4 * end].chunks_exact(4)) {
                     *o = composite8(s);
                 }
             }
             Pixels::RgbF32(p) => {
-                for (o, s) in out
-                    .iter_mut()
-                    .zip(p[3 * y * w..3 * (y + 1) * w].chunks_exact(3))
-                {
+                for (o, s) in out.iter_mut().zip(p[3 * start..3 * end].chunks_exact(3)) {
                     *o = [s[0], s[1], s[2]];
                 }
             }

@@ -4,8 +4,34 @@
 
 use super::components::{components, Component};
 
-/// Grey levels by which ink must differ from its local mean.
-const INK_MARGIN: f32 = 20.0;
+/// How far ink must stand out from its surroundings, and how flat the
+/// ground around a glyph must be.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct InkRule {
+    /// Grey levels by which ink differs from its local mean.
+    pub margin: f32,
+    /// The ground's grey std below which it always counts as flat (above
+    /// it, the std must stay under [`MAX_BG_NOISE_SHARE`] of the contrast).
+    pub flat_ground: f64,
+    /// Most grey std of the ground around a whole line (its box grown by
+    /// its height); glyph by glyph, a smooth patch of a photograph looks
+    /// as flat as a page.
+    pub line_ground: f64,
+}
+
+/// Most text.
+pub(super) const CLEAR_INK: InkRule = InkRule {
+    margin: 20.0,
+    flat_ground: 6.0,
+    line_ground: f64::INFINITY,
+};
+/// Faint text, a few grey levels off its ground: found only on near-flat
+/// ground, where sensor noise and texture cannot pass for it.
+pub(super) const FAINT_INK: InkRule = InkRule {
+    margin: 8.0,
+    flat_ground: 2.5,
+    line_ground: 2.5,
+};
 /// Glyph height bounds: absolute minimum and share of the image height.
 const MIN_GLYPH_H: usize = 4;
 const MAX_GLYPH_H_SHARE: f64 = 0.4;
@@ -21,7 +47,6 @@ const MAX_STROKE_SHARE: f64 = 0.4;
 /// This is what separates lettering from texture such as fur or foliage,
 /// whose dark specks sit on more specks.
 const MAX_BG_NOISE_SHARE: f64 = 0.25;
-const MIN_BG_NOISE: f64 = 6.0;
 
 /// Dark text on light ground, or light on dark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,20 +159,82 @@ impl Integral {
     }
 }
 
-/// Whether a grey value is ink relative to its local mean.
-pub(super) fn is_ink(v: f32, local_mean: f32, polarity: Polarity) -> bool {
-    match polarity {
-        Polarity::Dark => v < local_mean - INK_MARGIN,
-        Polarity::Light => v > local_mean + INK_MARGIN,
-    }
+/// The ink of one polarity under one [`InkRule`] on a grey plane, with its
+/// ground: where glyphs are found, and whose flatness around a whole line
+/// decides whether the line is believed.
+pub(super) struct InkPass<'a> {
+    y: &'a [f32],
+    ink: Vec<bool>,
+    ground: Background<'a>,
+    rule: InkRule,
+    w: usize,
+    h: usize,
 }
 
-/// Ink map of the grey plane `y` given its local means.
-pub(super) fn ink_map(y: &[f32], local_mean: &[f32], polarity: Polarity) -> Vec<bool> {
-    y.iter()
-        .zip(local_mean)
-        .map(|(&v, &m)| is_ink(v, m, polarity))
-        .collect()
+impl<'a> InkPass<'a> {
+    /// Ink: pixels `rule.margin` grey levels darker (or lighter) than
+    /// their local mean.
+    pub(super) fn new(
+        y: &'a [f32],
+        local_mean: &[f32],
+        polarity: Polarity,
+        rule: InkRule,
+        w: usize,
+        h: usize,
+    ) -> Self {
+        let is_ink = |v: f32, m: f32| match polarity {
+            Polarity::Dark => v < m - rule.margin,
+            Polarity::Light => v > m + rule.margin,
+        };
+        let ink: Vec<bool> = y
+            .iter()
+            .zip(local_mean)
+            .map(|(&v, &m)| is_ink(v, m))
+            .collect();
+        let ground = Background::new(y, &ink, w, h);
+        Self {
+            y,
+            ink,
+            ground,
+            rule,
+            w,
+            h,
+        }
+    }
+
+    /// Components of the ink accepted as glyphs.
+    pub(super) fn glyphs(&self) -> Vec<Glyph> {
+        let max_h = ((self.h as f64 * MAX_GLYPH_H_SHARE) as usize).max(MIN_GLYPH_H);
+        components(&self.ink, self.y, self.w, self.h)
+            .iter()
+            .filter_map(|c| {
+                let g = measure(c);
+                let ink_mean = c.sum / c.area as f64;
+                (shape_ok(&g, max_h) && self.ground_ok(&g, ink_mean)).then_some(g)
+            })
+            .collect()
+    }
+
+    /// Whether the ground around a line of glyphs is flat enough for the
+    /// rule ([`InkRule::line_ground`]).
+    pub(super) fn line_ground_ok(&self, line: &BBox) -> bool {
+        if self.rule.line_ground.is_infinite() {
+            return true;
+        }
+        let around = line.padded(line.h(), self.w, self.h);
+        self.ground
+            .stats(&around)
+            .is_some_and(|(_, std)| std <= self.rule.line_ground)
+    }
+
+    fn ground_ok(&self, g: &Glyph, ink_mean: f64) -> bool {
+        let around = g.bbox.padded((g.bbox.h() / 3).max(2), self.w, self.h);
+        let Some((bg_mean, bg_std)) = self.ground.stats(&around) else {
+            return false;
+        };
+        let contrast = (bg_mean - ink_mean).abs();
+        bg_std <= (MAX_BG_NOISE_SHARE * contrast).max(self.rule.flat_ground)
+    }
 }
 
 /// Grey levels of the background: pixels not within one pixel of ink, so
@@ -220,20 +307,6 @@ fn dilate(mask: &[bool], w: usize, h: usize) -> Vec<bool> {
     out
 }
 
-/// Components of `ink` accepted as glyphs.
-pub(super) fn glyphs(y: &[f32], ink: &[bool], w: usize, h: usize) -> Vec<Glyph> {
-    let bg = Background::new(y, ink, w, h);
-    let max_h = ((h as f64 * MAX_GLYPH_H_SHARE) as usize).max(MIN_GLYPH_H);
-    components(ink, y, w, h)
-        .iter()
-        .filter_map(|c| {
-            let g = measure(c);
-            (shape_ok(&g, max_h) && background_ok(&g, c.sum / c.area as f64, &bg, w, h))
-                .then_some(g)
-        })
-        .collect()
-}
-
 fn measure(c: &Component) -> Glyph {
     Glyph {
         bbox: BBox {
@@ -256,15 +329,6 @@ fn shape_ok(g: &Glyph, max_h: usize) -> bool {
         && (FILL_RANGE.0..=FILL_RANGE.1).contains(&fill)
         && bw <= MAX_ASPECT * bh
         && g.stroke <= (MAX_STROKE_SHARE * bh).max(2.0)
-}
-
-fn background_ok(g: &Glyph, ink_mean: f64, bg: &Background<'_>, w: usize, h: usize) -> bool {
-    let around = g.bbox.padded((g.bbox.h() / 3).max(2), w, h);
-    let Some((bg_mean, bg_std)) = bg.stats(&around) else {
-        return false;
-    };
-    let contrast = (bg_mean - ink_mean).abs();
-    bg_std <= (MAX_BG_NOISE_SHARE * contrast).max(MIN_BG_NOISE)
 }
 
 #[cfg(test)]
@@ -291,8 +355,7 @@ mod tests {
         let (w, h) = (61, 61);
         let y = ring(w, h, 230.0, 20.0);
         let mean = Integral::new(&y, w, h).local_means(10);
-        let ink = ink_map(&y, &mean, Polarity::Dark);
-        let g = glyphs(&y, &ink, w, h);
+        let g = InkPass::new(&y, &mean, Polarity::Dark, CLEAR_INK, w, h).glyphs();
         assert_eq!(g.len(), 1);
         assert!(g[0].bbox.h() >= 14);
     }
@@ -320,7 +383,8 @@ mod tests {
             })
             .collect();
         let mean = Integral::new(&y, w, h).local_means(10);
-        let ink = ink_map(&y, &mean, Polarity::Dark);
-        assert!(glyphs(&y, &ink, w, h).is_empty());
+        assert!(InkPass::new(&y, &mean, Polarity::Dark, CLEAR_INK, w, h)
+            .glyphs()
+            .is_empty());
     }
 }

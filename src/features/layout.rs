@@ -353,10 +353,22 @@ fn subject_thirds(weight: &[f32], w: usize, h: usize, text: &[BBox]) -> f64 {
     let Some(grid) = FocalGrid::new(&masked, w, h) else {
         return 0.0;
     };
-    let Some(subject) = component_masses(&grid)
-        .into_iter()
-        .max_by(|a, b| a.sum.total_cmp(&b.sum))
-    else {
+    // A region around a text line's centre is the card or button that
+    // holds the text, not the subject: its edges stay hot with the text
+    // masked. It is taken only when nothing else stands out.
+    let holds_text = |c: &super::components::Component| {
+        text.iter().any(|t| {
+            let (tx, ty) = ((t.x0 + t.x1) / 2, (t.y0 + t.y1) / 2);
+            (c.x0 * FOCAL_CELL..c.x1 * FOCAL_CELL).contains(&tx)
+                && (c.y0 * FOCAL_CELL..c.y1 * FOCAL_CELL).contains(&ty)
+        })
+    };
+    let heaviest = |regions: Vec<super::components::Component>| {
+        regions.into_iter().max_by(|a, b| a.sum.total_cmp(&b.sum))
+    };
+    let (containers, free): (Vec<_>, Vec<_>) =
+        component_masses(&grid).into_iter().partition(holds_text);
+    let Some(subject) = heaviest(free).or_else(|| heaviest(containers)) else {
         return 0.0;
     };
     let cell = FOCAL_CELL as f64;

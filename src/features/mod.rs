@@ -58,7 +58,7 @@ pub use self::record::{DesignFeatures, FEATURE_NAMES};
 pub(crate) use self::lab::{lab_to_rgb, rgb_to_lab};
 
 /// Version of the extraction rules; stored with every feature row.
-pub const EXTRACTOR_VERSION: &str = "4";
+pub const EXTRACTOR_VERSION: &str = "5";
 
 /// Canny hysteresis thresholds of FEATURES.md.
 const CANNY_LOW: i32 = 100;
@@ -108,7 +108,7 @@ fn extract_timed(
     lap("grey, sobel, canny");
     let swatches = palette::palette(&small);
     lap("palette");
-    let text = typography::typography(&small, &grey);
+    let text = typography::typography(&small, &grey, img);
     lap("typography");
     let layout = layout::layout(&small, &grey, &grad, &edges, &text.line_boxes);
     lap("layout");

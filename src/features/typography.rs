@@ -12,7 +12,8 @@
 //!    vertical drift so slanted or handwritten lines still chain.
 //! 4. Lines found by several passes are de-duplicated, keeping the inkiest.
 
-use super::glyphs::{glyphs, ink_map, is_ink, BBox, Glyph, Integral, Polarity};
+use super::decode::Canonical;
+use super::glyphs::{BBox, Glyph, InkPass, Integral, Polarity, CLEAR_INK, FAINT_INK};
 use super::grey::Grey;
 use super::lab::{contrast_ratio, Tables};
 use super::resize::SmallImage;
@@ -40,7 +41,14 @@ const MAX_TALLEST: f64 = 2.0;
 const DUPLICATE_OVERLAP: f64 = 0.3;
 /// Ink percentile taken as the text colour: the stroke core rather than its
 /// anti-aliased rim.
-const INK_CORE: f64 = 0.25;
+const INK_CORE: f64 = 0.1;
+/// Grey levels by which a full-resolution pixel of a line's box must differ
+/// from the box's median to count as stroke: low, so that faint text still
+/// has strokes to measure.
+const STROKE_MARGIN: f32 = 8.0;
+/// Most full-resolution pixels read per line; a bigger box is read on a
+/// grid, which keeps every stroke's share of the samples.
+const MAX_LINE_SAMPLES: usize = 1 << 16;
 
 /// Typography features, in FEATURES.md order.
 #[derive(Clone, Debug, PartialEq)]
@@ -69,11 +77,13 @@ pub(super) struct Line {
     pass: Pass,
 }
 
-/// Detects text lines and summarises them.
-pub(super) fn typography(img: &SmallImage, grey: &Grey) -> Typography {
+/// Detects text lines on the working image `img` and summarises them; the
+/// strokes' contrast is measured on the full-resolution `full`, where thin
+/// strokes are not yet blended into their ground.
+pub(super) fn typography(img: &SmallImage, grey: &Grey, full: &Canonical) -> Typography {
     let means = local_means(img, grey);
     let lines = detect_lines(img, grey, &means);
-    summarise(&lines, img, grey, &means)
+    summarise(&lines, img, full)
 }
 
 /// Local-mean planes, one per entry of [`RADII`].
@@ -87,10 +97,12 @@ pub(super) fn detect_lines(img: &SmallImage, grey: &Grey, means: &[Vec<f32>]) ->
     let mut lines = Vec::new();
     for (scale, mean) in means.iter().enumerate() {
         for polarity in [Polarity::Dark, Polarity::Light] {
-            let pass = Pass { scale, polarity };
-            let ink = ink_map(&grey.y, mean, polarity);
-            let found = glyphs(&grey.y, &ink, img.w, img.h);
-            lines.extend(group_lines(&found, pass));
+            for rule in [CLEAR_INK, FAINT_INK] {
+                let pass = Pass { scale, polarity };
+                let ink = InkPass::new(&grey.y, mean, polarity, rule, img.w, img.h);
+                let found = group_lines(&ink.glyphs(), pass);
+                lines.extend(found.into_iter().filter(|l| ink.line_ground_ok(&l.bbox)));
+            }
         }
     }
     deduplicate(lines)
@@ -193,7 +205,7 @@ fn deduplicate(mut lines: Vec<Line>) -> Vec<Line> {
     kept
 }
 
-fn summarise(lines: &[Line], img: &SmallImage, grey: &Grey, means: &[Vec<f32>]) -> Typography {
+fn summarise(lines: &[Line], img: &SmallImage, full: &Canonical) -> Typography {
     if lines.is_empty() {
         return Typography {
             text_coverage: 0.0,
@@ -206,7 +218,7 @@ fn summarise(lines: &[Line], img: &SmallImage, grey: &Grey, means: &[Vec<f32>]) 
     }
     let contrasts: Vec<f64> = lines
         .iter()
-        .map(|l| line_contrast(l, img, grey, &means[l.pass.scale]))
+        .map(|l| stroke_contrast(l, img, full))
         .collect();
     let heights: Vec<f64> = lines.iter().map(|l| l.bbox.h() as f64).collect();
     let text_contrast = median(&contrasts);
@@ -238,30 +250,59 @@ fn coverage(lines: &[Line], w: usize, h: usize) -> f64 {
 }
 
 /// WCAG contrast between the stroke core and the median background inside
-/// the line's box.
-fn line_contrast(line: &Line, img: &SmallImage, grey: &Grey, local_mean: &[f32]) -> f64 {
+/// the line's box, read at full resolution: on the working image a thin
+/// stroke is averaged with its ground and reads fainter than it is.
+/// Stroke pixels are those darker (or, for light text, lighter) than the
+/// box's median grey by [`STROKE_MARGIN`].
+fn stroke_contrast(line: &Line, img: &SmallImage, full: &Canonical) -> f64 {
+    let (fw, fh) = (full.width() as usize, full.height() as usize);
+    let to_full = |v: usize, small: usize, big: usize| v * big / small.max(1);
+    let (x0, x1) = (
+        to_full(line.bbox.x0, img.w, fw),
+        to_full(line.bbox.x1, img.w, fw).min(fw),
+    );
+    let (y0, y1) = (
+        to_full(line.bbox.y0, img.h, fh),
+        to_full(line.bbox.y1, img.h, fh).min(fh),
+    );
+    if x1 <= x0 || y1 <= y0 {
+        return 1.0;
+    }
+    let step = ((((x1 - x0) * (y1 - y0)) as f64 / MAX_LINE_SAMPLES as f64)
+        .sqrt()
+        .ceil() as usize)
+        .max(1);
     let lin = Tables::get();
-    let w = img.w;
-    let (mut ink, mut bg) = (Vec::new(), Vec::new());
-    for y in line.bbox.y0..line.bbox.y1 {
-        for x in line.bbox.x0..line.bbox.x1 {
-            let i = y * w + x;
-            let lum = lin.luminance(img.rgb[i]);
-            if is_ink(grey.y[i], local_mean[i], line.pass.polarity) {
-                ink.push(lum);
-            } else {
-                bg.push(lum);
-            }
+    let mut row = vec![[0f32; 3]; x1 - x0];
+    let mut samples: Vec<(f32, f64)> = Vec::new();
+    for y in (y0..y1).step_by(step) {
+        full.span_f32(y, x0..x1, &mut row);
+        for &[r, g, b] in row.iter().step_by(step) {
+            let grey = 0.299 * r + 0.587 * g + 0.114 * b;
+            samples.push((grey, lin.luminance([r, g, b])));
         }
     }
-    if ink.is_empty() || bg.is_empty() {
+    let mut greys: Vec<f64> = samples.iter().map(|s| f64::from(s.0)).collect();
+    let median_grey = quantile(&mut greys, 0.5) as f32;
+    let stroke = |grey: f32| match line.pass.polarity {
+        Polarity::Dark => grey < median_grey - STROKE_MARGIN,
+        Polarity::Light => grey > median_grey + STROKE_MARGIN,
+    };
+    let (mut ink, mut ground) = (Vec::new(), Vec::new());
+    for &(grey, luminance) in &samples {
+        match stroke(grey) {
+            true => ink.push(luminance),
+            false => ground.push(luminance),
+        }
+    }
+    if ink.is_empty() || ground.is_empty() {
         return 1.0;
     }
     let core = match line.pass.polarity {
         Polarity::Dark => INK_CORE,
         Polarity::Light => 1.0 - INK_CORE,
     };
-    contrast_ratio(quantile(&mut ink, core), quantile(&mut bg, 0.5))
+    contrast_ratio(quantile(&mut ink, core), quantile(&mut ground, 0.5))
 }
 
 /// 0..100: 60 points for contrast (45 at WCAG AA 4.5, all 60 at AAA 7,
