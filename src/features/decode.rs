@@ -169,6 +169,7 @@ impl Canonical {
     /// Writes the pixels `xs` of canonical row `y` into `out` (at least
     /// `xs.len()` long).
     pub(super) fn span_f32(&self, y: usize, xs: std::ops::Range<usize>, out: &mut [[f32; 3]]) {
+        debug_assert!(xs.end <= self.width as usize, "a span inside the row");
         let first = y * self.width as usize + xs.start;
         let (start, end) = (first, first + xs.len());
         let out = &mut out[..xs.len()];

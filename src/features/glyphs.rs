@@ -1,6 +1,7 @@
 //! Glyph candidates for text detection: ink maps from a local-mean
-//! threshold, and the connected components of ink that look like letters
-//! (or whole words) standing on a flat background.
+//! threshold ([`InkPass`], under a clear or a faint [`InkRule`]), and the
+//! connected components of ink that look like letters (or whole words)
+//! standing on a flat background.
 
 use super::components::{components, Component};
 
@@ -43,9 +44,9 @@ const MAX_ASPECT: f64 = 10.0;
 /// Stroke thickness over height above which a component is a blob.
 const MAX_STROKE_SHARE: f64 = 0.4;
 /// Background around a glyph must be flat: its grey std may not exceed
-/// this share of the ink/background contrast (nor an absolute floor).
-/// This is what separates lettering from texture such as fur or foliage,
-/// whose dark specks sit on more specks.
+/// the larger of this share of the ink/background contrast and the rule's
+/// [`InkRule::flat_ground`]. This is what separates lettering from texture
+/// such as fur or foliage, whose dark specks sit on more specks.
 const MAX_BG_NOISE_SHARE: f64 = 0.25;
 
 /// Dark text on light ground, or light on dark.
@@ -88,7 +89,7 @@ impl BBox {
         w * h
     }
     /// Grown by `pad` on every side, clipped to a `w` x `h` image.
-    fn padded(&self, pad: usize, w: usize, h: usize) -> BBox {
+    pub(super) fn padded(&self, pad: usize, w: usize, h: usize) -> BBox {
         BBox {
             x0: self.x0.saturating_sub(pad),
             y0: self.y0.saturating_sub(pad),
@@ -358,6 +359,33 @@ mod tests {
         let g = InkPass::new(&y, &mean, Polarity::Dark, CLEAR_INK, w, h).glyphs();
         assert_eq!(g.len(), 1);
         assert!(g[0].bbox.h() >= 14);
+    }
+
+    #[test]
+    fn a_faint_letter_is_found_by_the_faint_rule_on_flat_ground_only() {
+        let (w, h) = (61, 61);
+        let found = |y: &[f32], rule| {
+            let mean = Integral::new(y, w, h).local_means(10);
+            InkPass::new(y, &mean, Polarity::Dark, rule, w, h)
+                .glyphs()
+                .len()
+        };
+        let faint = ring(w, h, 240.0, 226.0);
+        assert_eq!(found(&faint, CLEAR_INK), 0);
+        assert_eq!(found(&faint, FAINT_INK), 1);
+        // The same letter on a ground that varies by ±4 grey levels.
+        let noisy: Vec<f32> = faint
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                if v == 240.0 {
+                    v + if (i / w + i) % 2 == 0 { 4.0 } else { -4.0 }
+                } else {
+                    v
+                }
+            })
+            .collect();
+        assert_eq!(found(&noisy, FAINT_INK), 0);
     }
 
     #[test]

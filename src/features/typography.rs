@@ -1,16 +1,22 @@
-//! Text lines found from pixels alone (FEATURES.md "Typography"), on the
-//! working image.
+//! Text lines found from pixels alone (FEATURES.md "Typography"): found on
+//! the working image, their contrast read at full resolution.
 //!
 //! 1. Ink maps (`glyphs.rs`): pixels darker, or lighter, than their local
 //!    mean by a margin; two window sizes so that both body text and large
-//!    headlines have a surrounding to stand out from.
+//!    headlines have a surrounding to stand out from, and two margins: the
+//!    clear one, and a low one for faint text that is believed only on
+//!    near-flat ground.
 //! 2. Glyphs: components of ink with letter-like height, fill and stroke,
 //!    on flat background.
 //! 3. Lines: glyphs of similar height and stroke, vertically overlapping and
 //!    horizontally close, chained by union-find; a line needs several glyphs
 //!    of consistent height and must be wider than tall. Links tolerate some
 //!    vertical drift so slanted or handwritten lines still chain.
-//! 4. Lines found by several passes are de-duplicated, keeping the inkiest.
+//! 4. Lines found by several passes are de-duplicated: a clear line wins
+//!    over a faint copy of it (whose low margin takes in the anti-aliased
+//!    rims), then the inkiest wins.
+//! 5. Each line's contrast: its stroke core against the ground around its
+//!    box, on the full-resolution image.
 
 use super::decode::Canonical;
 use super::glyphs::{BBox, Glyph, InkPass, Integral, Polarity, CLEAR_INK, FAINT_INK};
@@ -43,8 +49,8 @@ const DUPLICATE_OVERLAP: f64 = 0.3;
 /// anti-aliased rim.
 const INK_CORE: f64 = 0.1;
 /// Grey levels by which a full-resolution pixel of a line's box must differ
-/// from the box's median to count as stroke: low, so that faint text still
-/// has strokes to measure.
+/// from the ground's median to count as stroke: low, so that faint text
+/// still has strokes to measure.
 const STROKE_MARGIN: f32 = 8.0;
 /// Most full-resolution pixels read per line; a bigger box is read on a
 /// grid, which keeps every stroke's share of the samples.
@@ -62,11 +68,11 @@ pub(super) struct Typography {
     pub line_boxes: Vec<BBox>,
 }
 
-/// One ink-map configuration: index into [`RADII`] and polarity.
+/// What an ink pass looked for: dark or light ink, clear or faint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Pass {
-    scale: usize,
     polarity: Polarity,
+    faint: bool,
 }
 
 /// A detected text line.
@@ -95,10 +101,13 @@ pub(super) fn local_means(img: &SmallImage, grey: &Grey) -> Vec<Vec<f32>> {
 /// All text lines of the working image, de-duplicated across passes.
 pub(super) fn detect_lines(img: &SmallImage, grey: &Grey, means: &[Vec<f32>]) -> Vec<Line> {
     let mut lines = Vec::new();
-    for (scale, mean) in means.iter().enumerate() {
+    for mean in means {
         for polarity in [Polarity::Dark, Polarity::Light] {
             for rule in [CLEAR_INK, FAINT_INK] {
-                let pass = Pass { scale, polarity };
+                let pass = Pass {
+                    polarity,
+                    faint: rule == FAINT_INK,
+                };
                 let ink = InkPass::new(&grey.y, mean, polarity, rule, img.w, img.h);
                 let found = group_lines(&ink.glyphs(), pass);
                 lines.extend(found.into_iter().filter(|l| ink.line_ground_ok(&l.bbox)));
@@ -189,9 +198,10 @@ fn line_from(members: &[usize], glyphs: &[Glyph], pass: Pass) -> Option<Line> {
     })
 }
 
-/// Keeps, among overlapping lines, the one with the most ink.
+/// Keeps, among overlapping lines, a clear one before a faint one, then the
+/// one with the most ink.
 fn deduplicate(mut lines: Vec<Line>) -> Vec<Line> {
-    lines.sort_by_key(|l| std::cmp::Reverse(l.ink));
+    lines.sort_by_key(|l| (l.pass.faint, std::cmp::Reverse(l.ink)));
     let mut kept: Vec<Line> = Vec::new();
     for l in lines {
         let dup = kept.iter().any(|k| {
@@ -249,52 +259,61 @@ fn coverage(lines: &[Line], w: usize, h: usize) -> f64 {
     covered.iter().filter(|&&c| c).count() as f64 / (w * h).max(1) as f64
 }
 
-/// WCAG contrast between the stroke core and the median background inside
-/// the line's box, read at full resolution: on the working image a thin
-/// stroke is averaged with its ground and reads fainter than it is.
-/// Stroke pixels are those darker (or, for light text, lighter) than the
-/// box's median grey by [`STROKE_MARGIN`].
+/// WCAG contrast between the stroke core and the ground around the line,
+/// read at full resolution: on the working image a thin stroke is averaged
+/// with its ground and reads fainter than it is. The ground is a ring a
+/// quarter of the line's height wide around its box (the box itself may be
+/// mostly ink in bold type); stroke pixels are the box's pixels
+/// [`STROKE_MARGIN`] grey levels past the ground's median, towards the
+/// line's polarity.
 fn stroke_contrast(line: &Line, img: &SmallImage, full: &Canonical) -> f64 {
     let (fw, fh) = (full.width() as usize, full.height() as usize);
-    let to_full = |v: usize, small: usize, big: usize| v * big / small.max(1);
-    let (x0, x1) = (
-        to_full(line.bbox.x0, img.w, fw),
-        to_full(line.bbox.x1, img.w, fw).min(fw),
-    );
-    let (y0, y1) = (
-        to_full(line.bbox.y0, img.h, fh),
-        to_full(line.bbox.y1, img.h, fh).min(fh),
-    );
-    if x1 <= x0 || y1 <= y0 {
+    let to_full = |v: usize, small: usize, big: usize| (v * big / small.max(1)).min(big);
+    let inner = BBox {
+        x0: to_full(line.bbox.x0, img.w, fw),
+        y0: to_full(line.bbox.y0, img.h, fh),
+        x1: to_full(line.bbox.x1, img.w, fw),
+        y1: to_full(line.bbox.y1, img.h, fh),
+    };
+    if inner.x1 <= inner.x0 || inner.y1 <= inner.y0 {
         return 1.0;
     }
-    let step = ((((x1 - x0) * (y1 - y0)) as f64 / MAX_LINE_SAMPLES as f64)
+    let pad = (inner.h() / 4).max(2);
+    let outer = inner.padded(pad, fw, fh);
+    let step = ((outer.area() as f64 / MAX_LINE_SAMPLES as f64)
         .sqrt()
         .ceil() as usize)
         .max(1);
     let lin = Tables::get();
-    let mut row = vec![[0f32; 3]; x1 - x0];
-    let mut samples: Vec<(f32, f64)> = Vec::new();
-    for y in (y0..y1).step_by(step) {
-        full.span_f32(y, x0..x1, &mut row);
-        for &[r, g, b] in row.iter().step_by(step) {
-            let grey = 0.299 * r + 0.587 * g + 0.114 * b;
-            samples.push((grey, lin.luminance([r, g, b])));
+    let mut row = vec![[0f32; 3]; outer.w()];
+    // (grey, luminance) of the box's pixels and of the ring's.
+    let (mut boxed, mut ring): (Vec<(f32, f64)>, Vec<(f32, f64)>) = (Vec::new(), Vec::new());
+    for y in (outer.y0..outer.y1).step_by(step) {
+        full.span_f32(y, outer.x0..outer.x1, &mut row);
+        for (x, &[r, g, b]) in (outer.x0..outer.x1).zip(&row).step_by(step) {
+            let sample = (0.299 * r + 0.587 * g + 0.114 * b, lin.luminance([r, g, b]));
+            let inside = (inner.x0..inner.x1).contains(&x) && (inner.y0..inner.y1).contains(&y);
+            match inside {
+                true => boxed.push(sample),
+                false => ring.push(sample),
+            }
         }
     }
-    let mut greys: Vec<f64> = samples.iter().map(|s| f64::from(s.0)).collect();
-    let median_grey = quantile(&mut greys, 0.5) as f32;
-    let stroke = |grey: f32| match line.pass.polarity {
-        Polarity::Dark => grey < median_grey - STROKE_MARGIN,
-        Polarity::Light => grey > median_grey + STROKE_MARGIN,
+    // A line at the image's edge on every side has no ring: its box's own
+    // median stands in for the ground.
+    let ground_samples = if ring.is_empty() { &boxed } else { &ring };
+    let mut greys: Vec<f64> = ground_samples.iter().map(|s| f64::from(s.0)).collect();
+    let ground_grey = quantile(&mut greys, 0.5) as f32;
+    let mut ground: Vec<f64> = ground_samples.iter().map(|s| s.1).collect();
+    let is_stroke = |grey: f32| match line.pass.polarity {
+        Polarity::Dark => grey < ground_grey - STROKE_MARGIN,
+        Polarity::Light => grey > ground_grey + STROKE_MARGIN,
     };
-    let (mut ink, mut ground) = (Vec::new(), Vec::new());
-    for &(grey, luminance) in &samples {
-        match stroke(grey) {
-            true => ink.push(luminance),
-            false => ground.push(luminance),
-        }
-    }
+    let mut ink: Vec<f64> = boxed
+        .iter()
+        .filter(|s| is_stroke(s.0))
+        .map(|s| s.1)
+        .collect();
     if ink.is_empty() || ground.is_empty() {
         return 1.0;
     }
@@ -368,8 +387,8 @@ mod tests {
             stroke: 2.0,
         };
         let pass = Pass {
-            scale: 0,
             polarity: Polarity::Dark,
+            faint: false,
         };
         let lines = group_lines(&[g(0), g(10), g(20), g(200)], pass);
         assert_eq!(lines.len(), 1);
@@ -391,8 +410,8 @@ mod tests {
             stroke: 2.0,
         };
         let pass = Pass {
-            scale: 0,
             polarity: Polarity::Dark,
+            faint: false,
         };
         let glyphs: Vec<Glyph> = (0..8).map(g).collect();
         assert!(group_lines(&glyphs, pass).is_empty());

@@ -385,6 +385,70 @@ fn subject_thirds_follows_the_object_and_not_the_headline() {
     assert_eq!(text_only.subject_thirds, 0.0, "{text_only:?}");
 }
 
+/// On a large image the working image averages thin strokes into their
+/// ground; the contrast is read at full resolution, so black text on white
+/// keeps its true 21:1.
+#[test]
+fn thin_text_on_a_large_image_keeps_its_contrast() {
+    let mut c = Canvas::new(2400, 1200);
+    for (i, line) in ["FRESH PRODUCE EVERY DAY", "SHOP NOW AT OUR STORE"]
+        .iter()
+        .enumerate()
+    {
+        c.text(120.3, 200.6 + 160.0 * i as f64, 3.3, line, [0, 0, 0]);
+    }
+    let f = c.features();
+    assert_eq!(f.text_lines, 2, "{f:?}");
+    assert!(f.text_contrast > 15.0, "{}", f.text_contrast);
+}
+
+/// Text 13 grey levels off a flat white ground (WCAG 1.1:1), under the
+/// clear pass's margin, is found by the faint pass and measured as faint:
+/// it reads far worse than the same layout in black.
+#[test]
+fn faint_text_on_flat_ground_is_found_and_reads_faint() {
+    let layout = |ink: [u8; 3]| {
+        let mut c = Canvas::new(800, 500);
+        c.text(60.0, 60.0, 5.0, "NEW SEASON", ink);
+        c.text(60.0, 160.0, 4.0, "FRESH PRODUCE EVERY DAY", ink);
+        c.text(60.0, 240.0, 4.0, "SHOP NOW AT OUR STORE", ink);
+        c.features()
+    };
+    let (faint, black) = (layout([242, 242, 242]), layout([0, 0, 0]));
+    assert!(faint.text_lines >= 2, "{faint:?}");
+    assert!(
+        (1.05..1.3).contains(&faint.text_contrast),
+        "{}",
+        faint.text_contrast
+    );
+    assert!(black.text_contrast > 15.0, "{}", black.text_contrast);
+    assert!(
+        black.readability > faint.readability + 40.0,
+        "black {} faint {}",
+        black.readability,
+        faint.readability
+    );
+}
+
+/// A light card holding the text stands out from a dark ground more than
+/// the object does; the card is not the subject, the object is.
+#[test]
+fn subject_thirds_skips_the_card_that_holds_the_text() {
+    let (w, h) = (600usize, 600usize);
+    let design = |cx: f64, cy: f64| {
+        let mut c = Canvas::filled(w, h, [30, 32, 40]);
+        c.fill_rect(40, 60, 390, 230, [236, 236, 232]);
+        c.text(70.0, 90.0, 5.0, "SUMMER SALE", [20, 20, 20]);
+        c.text(70.0, 160.0, 3.0, "SHOP THE NEW COLLECTION", [20, 20, 20]);
+        c.disc(cx, cy, 40.0, [220, 60, 40]);
+        c.features()
+    };
+    let on = design(400.0, 400.0);
+    assert!(on.subject_thirds > 0.9, "{on:?}");
+    let corner = design(540.0, 540.0);
+    assert!(corner.subject_thirds < 0.6, "{corner:?}");
+}
+
 #[test]
 fn mirrored_layout_is_symmetric_and_balanced() {
     let mut c = Canvas::new(400, 300);
