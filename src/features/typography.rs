@@ -287,7 +287,8 @@ fn stroke_contrast(line: &Line, img: &SmallImage, full: &Canonical) -> f64 {
     let lin = Tables::get();
     let mut row = vec![[0f32; 3]; outer.w()];
     // (grey, luminance) of the box's pixels and of the ring's.
-    let (mut boxed, mut ring): (Vec<(f32, f64)>, Vec<(f32, f64)>) = (Vec::new(), Vec::new());
+    let mut boxed: Vec<(f32, f64)> = Vec::new();
+    let mut ring: Vec<(f32, f64)> = Vec::new();
     for y in (outer.y0..outer.y1).step_by(step) {
         full.span_f32(y, outer.x0..outer.x1, &mut row);
         for (x, &[r, g, b]) in (outer.x0..outer.x1).zip(&row).step_by(step) {
