@@ -15,23 +15,23 @@ pub(super) struct InkRule {
     /// it, the std must stay under [`MAX_BG_NOISE_SHARE`] of the contrast).
     pub flat_ground: f64,
     /// Most grey std of the ground around a whole line (its box grown by
-    /// its height); glyph by glyph, a smooth patch of a photograph looks
-    /// as flat as a page.
-    pub line_ground: f64,
+    /// its height), if the rule checks it; glyph by glyph, a smooth patch
+    /// of a photograph looks as flat as a page.
+    pub line_ground: Option<f64>,
 }
 
 /// Most text.
 pub(super) const CLEAR_INK: InkRule = InkRule {
     margin: 20.0,
     flat_ground: 6.0,
-    line_ground: f64::INFINITY,
+    line_ground: None,
 };
 /// Faint text, a few grey levels off its ground: found only on near-flat
 /// ground, where sensor noise and texture cannot pass for it.
 pub(super) const FAINT_INK: InkRule = InkRule {
     margin: 8.0,
     flat_ground: 2.5,
-    line_ground: 2.5,
+    line_ground: Some(2.5),
 };
 /// Glyph height bounds: absolute minimum and share of the image height.
 const MIN_GLYPH_H: usize = 4;
@@ -219,13 +219,13 @@ impl<'a> InkPass<'a> {
     /// Whether the ground around a line of glyphs is flat enough for the
     /// rule ([`InkRule::line_ground`]).
     pub(super) fn line_ground_ok(&self, line: &BBox) -> bool {
-        if self.rule.line_ground.is_infinite() {
+        let Some(most) = self.rule.line_ground else {
             return true;
-        }
+        };
         let around = line.padded(line.h(), self.w, self.h);
         self.ground
             .stats(&around)
-            .is_some_and(|(_, std)| std <= self.rule.line_ground)
+            .is_some_and(|(_, std)| std <= most)
     }
 
     fn ground_ok(&self, g: &Glyph, ink_mean: f64) -> bool {

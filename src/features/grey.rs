@@ -10,13 +10,19 @@ pub(super) struct Grey {
     pub g8: Vec<u8>,
 }
 
+/// BT.601 luma `Y` of a canonical colour (0..255), in f64 as FEATURES.md
+/// defines it.
+pub(super) fn luma(rgb: [f32; 3]) -> f64 {
+    let [r, g, b] = rgb.map(f64::from);
+    0.299 * r + 0.587 * g + 0.114 * b
+}
+
 impl Grey {
     pub(super) fn new(img: &SmallImage) -> Self {
         let mut y = Vec::with_capacity(img.rgb.len());
         let mut g8 = Vec::with_capacity(img.rgb.len());
-        for p in &img.rgb {
-            let [r, g, b] = p.map(f64::from);
-            let luma = 0.299 * r + 0.587 * g + 0.114 * b;
+        for &p in &img.rgb {
+            let luma = luma(p);
             y.push(luma as f32);
             // floor(Y + 0.5) clamped to 0..255, in f64 as the reference;
             // for Y >= 0 the saturating cast truncates, which is the floor.

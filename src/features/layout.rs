@@ -3,7 +3,7 @@
 //! symmetry, flat space, alignment of edges to a grid, and focal regions.
 
 use super::canny::Gradients;
-use super::components::components;
+use super::components::{components, Component};
 use super::glyphs::BBox;
 use super::grey::Grey;
 use super::resize::SmallImage;
@@ -356,16 +356,15 @@ fn subject_thirds(weight: &[f32], w: usize, h: usize, text: &[BBox]) -> f64 {
     // A region around a text line's centre is the card or button that
     // holds the text, not the subject: its edges stay hot with the text
     // masked. It is taken only when nothing else stands out.
-    let holds_text = |c: &super::components::Component| {
+    let holds_text = |c: &Component| {
         text.iter().any(|t| {
             let (tx, ty) = ((t.x0 + t.x1) / 2, (t.y0 + t.y1) / 2);
             (c.x0 * FOCAL_CELL..c.x1 * FOCAL_CELL).contains(&tx)
                 && (c.y0 * FOCAL_CELL..c.y1 * FOCAL_CELL).contains(&ty)
         })
     };
-    let heaviest = |regions: Vec<super::components::Component>| {
-        regions.into_iter().max_by(|a, b| a.sum.total_cmp(&b.sum))
-    };
+    let heaviest =
+        |regions: Vec<Component>| regions.into_iter().max_by(|a, b| a.sum.total_cmp(&b.sum));
     let (containers, free): (Vec<_>, Vec<_>) =
         component_masses(&grid).into_iter().partition(holds_text);
     let Some(subject) = heaviest(free).or_else(|| heaviest(containers)) else {
@@ -390,7 +389,7 @@ fn thirds_score(x: f64, y: f64, wf: f64, hf: f64) -> f64 {
 }
 
 /// The 8-connected regions of hot cells, with their cell weight.
-fn component_masses(grid: &FocalGrid) -> Vec<super::components::Component> {
+fn component_masses(grid: &FocalGrid) -> Vec<Component> {
     let values: Vec<f32> = grid.cells.iter().map(|&c| c as f32).collect();
     components(&grid.hot, &values, grid.gw, grid.gh)
 }

@@ -20,7 +20,7 @@
 
 use super::decode::Canonical;
 use super::glyphs::{BBox, Glyph, InkPass, InkRule, Integral, Polarity, CLEAR_INK, FAINT_INK};
-use super::grey::Grey;
+use super::grey::{luma, Grey};
 use super::lab::{contrast_ratio, Tables};
 use super::resize::SmallImage;
 
@@ -295,8 +295,8 @@ fn stroke_contrast(line: &Line, img: &SmallImage, full: &Canonical) -> f64 {
     let mut ring: Vec<(f32, f64)> = Vec::new();
     for y in (outer.y0..outer.y1).step_by(step) {
         full.span_f32(y, outer.x0..outer.x1, &mut row);
-        for (x, &[r, g, b]) in (outer.x0..outer.x1).zip(&row).step_by(step) {
-            let sample = (0.299 * r + 0.587 * g + 0.114 * b, lin.luminance([r, g, b]));
+        for (x, &rgb) in (outer.x0..outer.x1).zip(&row).step_by(step) {
+            let sample = (luma(rgb) as f32, lin.luminance(rgb));
             let inside = (inner.x0..inner.x1).contains(&x) && (inner.y0..inner.y1).contains(&y);
             match inside {
                 true => boxed.push(sample),
@@ -422,4 +422,5 @@ mod tests {
         assert!(group_lines(&glyphs, pass).is_empty());
         assert_eq!(group_lines(&glyphs[..2], pass).len(), 0, "too few glyphs");
     }
+
 }
