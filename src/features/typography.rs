@@ -423,4 +423,59 @@ mod tests {
         assert_eq!(group_lines(&glyphs[..2], pass).len(), 0, "too few glyphs");
     }
 
+    fn line(bbox: BBox, ink: usize, faint: bool) -> Line {
+        Line {
+            bbox,
+            ink,
+            pass: Pass {
+                polarity: Polarity::Dark,
+                faint,
+            },
+        }
+    }
+
+    #[test]
+    fn a_clear_line_wins_over_its_inkier_faint_copy() {
+        let b = BBox {
+            x0: 10,
+            y0: 10,
+            x1: 90,
+            y1: 22,
+        };
+        let wider = BBox { x1: 92, ..b };
+        let kept = deduplicate(vec![line(wider, 900, true), line(b, 600, false)]);
+        assert_eq!(kept.len(), 1);
+        assert!(!kept[0].pass.faint);
+        assert_eq!(kept[0].bbox, b);
+    }
+
+    /// Bold black type filling 80% of its box on white: the ground comes
+    /// from around the box, so the strokes still read 21:1 (with the box's
+    /// own median as ground, the median is ink and nothing is stroke).
+    #[test]
+    fn bold_type_that_fills_its_box_keeps_its_contrast() {
+        let (w, h) = (120usize, 60usize);
+        let bbox = BBox {
+            x0: 20,
+            y0: 20,
+            x1: 100,
+            y1: 40,
+        };
+        let rgb: Vec<u8> = (0..w * h)
+            .flat_map(|i| {
+                let (x, y) = (i % w, i / w);
+                let inside = (bbox.x0..bbox.x1).contains(&x) && (bbox.y0..bbox.y1).contains(&y);
+                let ink = inside && (x - bbox.x0) % 5 != 0;
+                [if ink { 0 } else { 255 }; 3]
+            })
+            .collect();
+        let full = Canonical::from_rgb8(w as u32, h as u32, rgb).expect("an image");
+        let small = SmallImage {
+            w,
+            h,
+            rgb: Vec::new(),
+        };
+        let c = stroke_contrast(&line(bbox, 1280, false), &small, &full);
+        assert!((c - 21.0).abs() < 1e-9, "{c}");
+    }
 }
