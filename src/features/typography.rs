@@ -465,7 +465,7 @@ mod tests {
             .flat_map(|i| {
                 let (x, y) = (i % w, i / w);
                 let inside = (bbox.x0..bbox.x1).contains(&x) && (bbox.y0..bbox.y1).contains(&y);
-                let ink = inside && (x - bbox.x0) % 5 != 0;
+                let ink = inside && !(x - bbox.x0).is_multiple_of(5);
                 [if ink { 0 } else { 255 }; 3]
             })
             .collect();
