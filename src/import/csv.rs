@@ -78,9 +78,9 @@ pub(super) async fn import(
             Ok(false) => break,
             Ok(true) if skipped < mapping.skip_rows => skipped += 1,
             Ok(true) => {
-                let lookup = |name: &str| {
+                let lookup = |field: crate::ingest::Field<'_>| {
                     columns
-                        .get(name)
+                        .get(field.name)
                         .and_then(|&i| record.get(i))
                         .map(Raw::Text)
                 };

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::contract::Payload;
-use crate::ingest::{map_doc, Doc, Reject, RowMapper};
+use crate::ingest::{map_doc, Doc, FieldScanner, Raw, Reject, RowMapper};
 use crate::lake::Lake;
 
 use super::sink::{Mapped, Piece, PieceRecord, Sink};
@@ -46,6 +46,7 @@ pub(super) async fn import(
         return import_array(&mut reader, sink, bar).map_err(input_error);
     }
     let mappers = sink.shared_mappers();
+    let plan = ScanPlan::new(&mappers);
     let mut line_no = 0i64;
     let mut next = read_block(&mut reader, Vec::new());
     // The sink lands one block while the next is mapped and the one after
@@ -61,7 +62,9 @@ pub(super) async fn import(
             || {
                 pieces
                     .into_par_iter()
-                    .map(|(range, first_line)| map_lines(&mappers, &block, range, first_line))
+                    .map(|(range, first_line)| {
+                        map_lines(&mappers, plan.as_ref(), &block, range, first_line)
+                    })
                     .collect::<Vec<Piece>>()
             },
             || {
@@ -152,8 +155,15 @@ fn read_block(
 }
 
 /// Maps the lines in `range` of `text`; the first is line `after + 1`.
-fn map_lines(mappers: &[RowMapper], text: &[u8], range: Range<usize>, after: i64) -> Piece {
+fn map_lines(
+    mappers: &[RowMapper],
+    plan: Option<&ScanPlan>,
+    text: &[u8],
+    range: Range<usize>,
+    after: i64,
+) -> Piece {
     let mut piece = Piece::new(mappers);
+    let mut values = Vec::new();
     let mut line_no = after;
     let mut start = range.start;
     while start < range.end {
@@ -161,12 +171,91 @@ fn map_lines(mappers: &[RowMapper], text: &[u8], range: Range<usize>, after: i64
         line_no += 1;
         let line = &text[start..end];
         if !line.iter().all(u8::is_ascii_whitespace) {
-            let mapped = map_line(mappers, line, line_no);
+            let scanned = match (plan, std::str::from_utf8(line)) {
+                (Some(plan), Ok(line)) => plan.map(mappers, line, line_no, &mut values),
+                _ => None,
+            };
+            let mapped = scanned.unwrap_or_else(|| map_line(mappers, line, line_no));
             piece.add(mappers, line_no, start..end, mapped);
         }
         start = end + 1;
     }
     piece
+}
+
+/// How records are mapped without parsing them in full: one
+/// [`FieldScanner`] for the fields and detection keys of every mapper, and
+/// where each mapper finds its fields in the scanner's output.
+struct ScanPlan {
+    scanner: FieldScanner,
+    // Per mapper: the slot of each of its fields, or none for a mapper that
+    // explodes records into variants (those are parsed in full).
+    fields: Vec<Option<Vec<usize>>>,
+    detect: Vec<Vec<usize>>,
+}
+
+impl ScanPlan {
+    /// `None` when a payload's detection key is not a plain key (detection
+    /// looks keys up literally, the scanner by dotted path).
+    fn new(mappers: &[RowMapper]) -> Option<ScanPlan> {
+        let detect_keys = || mappers.iter().flat_map(|m| m.payload().detect.iter());
+        if detect_keys().any(|k| k.contains('.')) {
+            return None;
+        }
+        let scanner = FieldScanner::new(
+            mappers
+                .iter()
+                .filter(|m| m.payload().explode.is_none())
+                .flat_map(|m| m.fields().iter())
+                .chain(detect_keys())
+                .map(String::as_str),
+        );
+        let slot = |path: &str| scanner.slot(path).expect("the scanner has every path");
+        let fields = mappers
+            .iter()
+            .map(|m| {
+                let plain = m.payload().explode.is_none();
+                plain.then(|| m.fields().iter().map(|f| slot(f)).collect())
+            })
+            .collect();
+        let detect = mappers
+            .iter()
+            .map(|m| m.payload().detect.iter().map(|k| slot(k)).collect())
+            .collect();
+        Some(ScanPlan {
+            scanner,
+            fields,
+            detect,
+        })
+    }
+
+    /// Maps one record as [`map_line`] would, or `None` where it has to be
+    /// parsed in full (to map it, or to say why it cannot be).
+    fn map<'a>(
+        &self,
+        mappers: &[RowMapper],
+        line: &'a str,
+        record_no: i64,
+        values: &mut Vec<Option<Doc<'a>>>,
+    ) -> Option<Mapped> {
+        if !self.scanner.scan(line, values) {
+            return None;
+        }
+        let index = match mappers.len() {
+            1 => 0,
+            _ => self.detect.iter().position(|keys| {
+                !keys.is_empty() && keys.iter().all(|&slot| values[slot].is_some())
+            })?,
+        };
+        let slots = self.fields[index].as_ref()?;
+        let lookup =
+            |field: crate::ingest::Field<'_>| values[slots[field.index]].as_ref().map(Raw::Doc);
+        Some(
+            mappers[index]
+                .map_row(&lookup, None, record_no)
+                .map(|row| (index, vec![row])),
+        )
+    }
 }
 
 fn first_byte(reader: &mut BufReader<std::fs::File>) -> std::io::Result<Option<u8>> {
@@ -267,5 +356,61 @@ fn kind(value: &Doc<'_>) -> &'static str {
         Doc::Str(_) => "a string",
         Doc::List(_) => "a list",
         Doc::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// The fast path maps every record exactly as the full parse does, and
+    /// is what maps plain records.
+    #[test]
+    fn scanned_records_map_as_parsed_ones() {
+        let now = chrono::Utc::now().timestamp_micros();
+        let mappers: Vec<RowMapper> = crate::contract::payloads()
+            .iter()
+            .filter(|p| !p.detect.is_empty())
+            .map(|p| RowMapper::new(p, &BTreeMap::new(), "import:t", now).unwrap())
+            .collect();
+        assert!(mappers.len() > 1, "records are recognised among payloads");
+        let plan = ScanPlan::new(&mappers).expect("plain detection keys");
+        let post = r#""id": "p1", "platform": "instagram", "image_url": "https://x/1.jpg", "posting_time": "2024-03-01T10:00:00Z""#;
+        let scanned_lines = [
+            format!(r#"{{{post}, "engagement_metrics": {{"likes": 10, "comments": 2, "reach": 900}}, "audience_size": 1200}}"#),
+            format!(r#"{{{post}, "engagement_metrics": {{"likes": 1.0, "engagement_rate": 0.031, "clicks": 3}}, "caption": "caf\u00e9 \"new\"\nline", "extra": [{{"deep": [1, 2]}}]}}"#),
+            format!(r#"{{{post}, "engagement_metrics": {{"likes": -3}}}}"#),
+            format!(r#"{{{post}, "engagement_metrics": {{"likes": "12"}}, "paid": true}}"#),
+            format!(r#"{{{post}, "engagement_metrics": {{"likes": [1]}}}}"#),
+            format!(r#"{{{post}, "engagement_metrics": {{"likes": {{"n": 1}}}}}}"#),
+            format!(r#"{{{post}, "engagement_metrics": 5}}"#),
+            format!(r#"{{{post}, "engagement_metrics": {{}}, "audience_size": 12345678901234567890}}"#),
+            r#"{"id": "p2", "platform": "Myspace", "posting_time": "2024-03-01T10:00:00Z", "engagement_metrics": {}}"#.to_string(),
+            r#"{"id": "p3", "platform": "x", "posting_time": "2999-01-01T00:00:00Z", "engagement_metrics": {}}"#.to_string(),
+            r#"{"platform": "x", "posting_time": "2024-03-01", "engagement_metrics": {}}"#.to_string(),
+            r#"{"id": "p4", "platform": " LinkedIn ", "posting_time": 1709287200, "engagement_metrics": {"likes": 0}}"#.to_string(),
+            r#"{"image_url": "https://x/2.jpg", "expert_scores": {"overall_quality": 8.5, "layout": 7}}"#.to_string(),
+            r#"{"image_url": "https://x/3.jpg", "expert_scores": {"overall_quality": "high"}}"#.to_string(),
+        ];
+        let declined_lines = [
+            format!(r#"{{{post}, "engagement_metrics": {{"likes": 1}}, "engagement_metrics": {{"likes": 2}}}}"#),
+            format!(r#"{{{post}, "engagement_metrics": {{"likes": 1,}}}}"#),
+            r#"{"test_id": "t1", "variant_a": {"impressions": 100, "clicks": 5}, "variant_b": {"impressions": 90, "clicks": 9}}"#.to_string(),
+            r#"{"id": "p5"}"#.to_string(),
+            r#"["not", "an", "object"]"#.to_string(),
+            r#"{"id": "p6", "engagement_metrics": {"likes": 01}}"#.to_string(),
+        ];
+        let mut values = Vec::new();
+        for (i, line) in scanned_lines.iter().enumerate() {
+            let no = i as i64 + 1;
+            let scanned = plan.map(&mappers, line, no, &mut values);
+            let scanned = scanned.unwrap_or_else(|| panic!("not scanned: {line}"));
+            assert_eq!(scanned, map_line(&mappers, line.as_bytes(), no), "{line}");
+        }
+        for line in &declined_lines {
+            assert!(plan.map(&mappers, line, 1, &mut values).is_none(), "{line}");
+        }
     }
 }

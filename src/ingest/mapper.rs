@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::contract::{Contract, Derive, FieldSource, Payload};
+use crate::contract::{Contract, Derive, Payload};
 
 use super::value::{check, convert, day_of, Cell, Raw};
 use super::{SOURCE_COLUMN, SOURCE_RECORD_COLUMN};
@@ -34,12 +34,26 @@ impl Reject {
     }
 }
 
+/// A source field a mapper reads: its name (a dotted JSON path or a CSV
+/// header) and its place in [`RowMapper::fields`], for readers that find
+/// fields by position instead of by name.
+#[derive(Debug, Clone, Copy)]
+pub struct Field<'m> {
+    /// The field's name.
+    pub name: &'m str,
+    /// Its index in [`RowMapper::fields`].
+    pub index: usize,
+}
+
 /// Turns records of one payload into rows of its table.
 #[derive(Debug)]
 pub struct RowMapper {
     contract: &'static Contract,
     payload: Payload,
-    sources: Vec<Option<FieldSource>>,
+    // Every field any column reads, once; per column, the indexes of the
+    // fields it tries in order.
+    fields: Vec<String>,
+    sources: Vec<Vec<usize>>,
     fallbacks: Vec<Option<Cell>>,
     explode_column: Option<usize>,
     // Derived columns, resolved once instead of for every row.
@@ -69,12 +83,19 @@ impl RowMapper {
         now_micros: i64,
     ) -> Result<Self, String> {
         let contract = crate::contract::table(&payload.table).map_err(|e| e.to_string())?;
-        let mut sources = vec![None; contract.columns.len()];
+        let mut fields: Vec<String> = Vec::new();
+        let mut sources = vec![Vec::new(); contract.columns.len()];
         for (column, source) in &payload.fields {
             let i = contract
                 .index_of(column)
                 .ok_or_else(|| format!("{column} is not a column of {}", contract.name))?;
-            sources[i] = Some(source.clone());
+            for name in &source.from {
+                let index = fields.iter().position(|f| f == name).unwrap_or_else(|| {
+                    fields.push(name.clone());
+                    fields.len() - 1
+                });
+                sources[i].push(index);
+            }
         }
         let mut constants = vec![None; contract.columns.len()];
         for (column, text) in payload.constants.iter().chain(fallbacks) {
@@ -117,6 +138,7 @@ impl RowMapper {
         Ok(RowMapper {
             contract,
             payload: payload.clone(),
+            fields,
             sources,
             fallbacks: constants,
             explode_column,
@@ -140,11 +162,16 @@ impl RowMapper {
         &self.payload
     }
 
-    /// Maps one record. `lookup` finds a source field by its name (a dotted
-    /// JSON path or a CSV header); `variant` is the exploded variant's key.
+    /// The source fields the mapper reads, each once.
+    pub fn fields(&self) -> &[String] {
+        &self.fields
+    }
+
+    /// Maps one record. `lookup` finds a source field in it; `variant` is
+    /// the exploded variant's key.
     pub fn map_row<'v>(
         &self,
-        lookup: &dyn Fn(&str) -> Option<Raw<'v>>,
+        lookup: &dyn Fn(Field<'_>) -> Option<Raw<'v>>,
         variant: Option<&str>,
         record_no: i64,
     ) -> Result<Vec<Cell>, Reject> {
@@ -197,14 +224,14 @@ impl RowMapper {
     fn read_field<'v>(
         &self,
         i: usize,
-        lookup: &dyn Fn(&str) -> Option<Raw<'v>>,
+        lookup: &dyn Fn(Field<'_>) -> Option<Raw<'v>>,
     ) -> Result<Cell, Reject> {
         let column = &self.contract.columns[i];
-        let Some(source) = &self.sources[i] else {
-            return Ok(Cell::Null);
-        };
-        for name in &source.from {
-            let Some(raw) = lookup(name) else { continue };
+        for &index in &self.sources[i] {
+            let name = self.fields[index].as_str();
+            let Some(raw) = lookup(Field { name, index }) else {
+                continue;
+            };
             let cell = convert(raw, column, self.payload.timestamp_format.as_deref())
                 .and_then(|cell| check(cell, column, self.now_micros))
                 .map_err(|reason| Reject::field(name, format!("{name}: {reason}")))?;
@@ -218,9 +245,10 @@ impl RowMapper {
     fn missing_reason(&self, i: usize) -> String {
         let column = &self.contract.columns[i];
         let looked = self.sources[i]
-            .as_ref()
-            .map(|s| s.from.join(", "))
-            .unwrap_or_default();
+            .iter()
+            .map(|&f| self.fields[f].as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         let hint = if column.name == "platform" {
             "; the record names no platform: pass --platform"
         } else {

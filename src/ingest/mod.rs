@@ -13,13 +13,15 @@ mod landing;
 mod mapper;
 mod record;
 mod rejects;
+mod scan;
 mod value;
 
 pub use doc::Doc;
 pub use landing::{ChunkId, Landing, LandingStats, RowChunk};
-pub use mapper::{Reject, RowMapper};
+pub use mapper::{Field, Reject, RowMapper};
 pub use record::{map_doc, map_object};
 pub use rejects::{RejectLog, RejectOrigin};
+pub use scan::FieldScanner;
 pub use value::{day_of, format_time, parse_time, Cell, Raw};
 
 /// The name of the lineage column holding where a row came from.

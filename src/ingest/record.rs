@@ -26,7 +26,7 @@ pub fn map_doc(
 ) -> Result<Vec<Vec<Cell>>, Reject> {
     match &mapper.payload().explode {
         None => Ok(vec![mapper.map_row(
-            &|p| lookup(object, None, p),
+            &|f| lookup(object, None, f.name),
             None,
             record_no,
         )?]),
@@ -60,7 +60,7 @@ pub fn map_doc(
                     ));
                 }
                 rows.push(mapper.map_row(
-                    &|p| lookup(object, Some(variant), p),
+                    &|f| lookup(object, Some(variant), f.name),
                     Some(&name),
                     record_no,
                 )?);
@@ -75,7 +75,7 @@ pub fn map_doc(
                     .filter(|v| v.is_object())
                     .ok_or_else(|| Reject::field(field, format!("missing variant {field}")))?;
                 rows.push(mapper.map_row(
-                    &|p| lookup(object, Some(variant), p),
+                    &|f| lookup(object, Some(variant), f.name),
                     Some(key),
                     record_no,
                 )?);
