@@ -65,6 +65,7 @@ pub(super) async fn import(
             message,
         })?;
 
+    let mappers = sink.shared_mappers();
     let mut record = csv::StringRecord::new();
     let mut skipped = 0usize;
     loop {
@@ -84,7 +85,7 @@ pub(super) async fn import(
                         .and_then(|&i| record.get(i))
                         .map(Raw::Text)
                 };
-                let mapper = &sink.mappers()[0];
+                let mapper = &mappers[0];
                 let mapped = mapper
                     .map_row(&lookup, None, line)
                     .map(|row| (0, vec![row]));

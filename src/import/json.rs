@@ -14,18 +14,21 @@ use crate::contract::Payload;
 use crate::ingest::{map_doc, Doc, FieldScanner, Raw, Reject, RowMapper};
 use crate::lake::Lake;
 
-use super::sink::{Mapped, Piece, PieceRecord, Sink};
+use super::sink::{Mapped, Piece, PieceBuilder, PieceRecord, Sink};
 use super::ImportError;
 
 /// Bytes read per step: enough to keep every core busy, few enough to bound
 /// memory.
 const BLOCK_BYTES: usize = 32 << 20;
 
+/// Room kept in a block's buffer for the unfinished line a block ends with.
+const CARRY_ROOM: usize = 1 << 20;
+
 /// Bytes of lines one thread maps at a time. A block waits for its slowest
 /// piece, so there are many per block (cores shared with other work finish
 /// them unevenly); but each piece becomes one chunk of every partition's
 /// rows, gathered when the partition is written, so not too many.
-const PIECE_BYTES: usize = 4 << 20;
+const PIECE_BYTES: usize = 8 << 20;
 
 pub(super) async fn import(
     lake: &Lake,
@@ -48,7 +51,7 @@ pub(super) async fn import(
     let mappers = sink.shared_mappers();
     let plan = ScanPlan::new(&mappers);
     let mut line_no = 0i64;
-    let mut next = read_block(&mut reader, Vec::new());
+    let mut next = read_block(&mut reader, Vec::new(), Vec::new());
     // The sink lands one block while the next is mapped and the one after
     // is read, so that no core waits for another.
     let mut mapped_before: Option<(Vec<u8>, Vec<Piece>)> = None;
@@ -68,12 +71,15 @@ pub(super) async fn import(
                     .collect::<Vec<Piece>>()
             },
             || {
-                if let Some((text, pieces)) = previous {
+                // The landed block's buffer takes the next one: a fresh
+                // buffer would fault its pages in again.
+                let spare = previous.map(|(text, pieces)| {
                     accept_block(sink, &text, pieces);
-                }
+                    text
+                });
                 match eof {
                     true => Ok((Vec::new(), Vec::new(), true)),
-                    false => read_block(&mut reader, carry),
+                    false => read_block(&mut reader, carry, spare.unwrap_or_default()),
                 }
             },
         );
@@ -127,29 +133,32 @@ fn accept_block(sink: &mut Sink, text: &[u8], pieces: Vec<Piece>) {
 
 /// The next block of whole lines (the rest of the input at its end), and
 /// the start of the line that follows it. `carry` is the start of this
-/// block's first line.
+/// block's first line; `buffer` is reused for the block.
 fn read_block(
     reader: &mut BufReader<std::fs::File>,
-    mut carry: Vec<u8>,
+    carry: Vec<u8>,
+    mut buffer: Vec<u8>,
 ) -> std::io::Result<(Vec<u8>, Vec<u8>, bool)> {
+    buffer.clear();
+    buffer.extend_from_slice(&carry);
+    let mut block = buffer;
     loop {
-        let mut block = carry;
         let wanted = BLOCK_BYTES.max(block.len());
-        // Room for the whole block at once: growing by doubling would copy
-        // it and touch fresh pages several times over.
-        block.reserve_exact(wanted);
+        // Room for the whole block at once (growing by doubling would copy
+        // it and touch fresh pages several times over), and for the start
+        // of a line carried into the next block that reuses the buffer.
+        block.reserve_exact(wanted + CARRY_ROOM);
         let read = reader.take(wanted as u64).read_to_end(&mut block)?;
         let eof = read < wanted;
         match memchr::memrchr(b'\n', &block) {
             _ if eof => return Ok((block, Vec::new(), true)),
             Some(end) => {
-                let mut rest = Vec::with_capacity(BLOCK_BYTES + (block.len() - end));
-                rest.extend_from_slice(&block[end + 1..]);
+                let rest = block[end + 1..].to_vec();
                 block.truncate(end + 1);
                 return Ok((block, rest, false));
             }
             // A line longer than a block: read on.
-            None => carry = block,
+            None => continue,
         }
     }
 }
@@ -162,7 +171,7 @@ fn map_lines(
     range: Range<usize>,
     after: i64,
 ) -> Piece {
-    let mut piece = Piece::new(mappers);
+    let mut piece = PieceBuilder::new(mappers);
     let mut values = Vec::new();
     let mut line_no = after;
     let mut start = range.start;
@@ -180,7 +189,7 @@ fn map_lines(
         }
         start = end + 1;
     }
-    piece
+    piece.finish()
 }
 
 /// How records are mapped without parsing them in full: one
@@ -231,16 +240,17 @@ impl ScanPlan {
 
     /// Maps one record as [`map_line`] would, or `None` where it has to be
     /// parsed in full (to map it, or to say why it cannot be).
-    fn map<'a>(
+    fn map<'t: 'v, 'v>(
         &self,
-        mappers: &[RowMapper],
-        line: &'a str,
+        mappers: &'v [RowMapper],
+        line: &'t str,
         record_no: i64,
-        values: &mut Vec<Option<Doc<'a>>>,
-    ) -> Option<Mapped> {
+        values: &'v mut Vec<Option<Doc<'t>>>,
+    ) -> Option<Mapped<'v>> {
         if !self.scanner.scan(line, values) {
             return None;
         }
+        let values: &'v [Option<Doc<'t>>] = values;
         let index = match mappers.len() {
             1 => 0,
             _ => self.detect.iter().position(|keys| {
@@ -305,7 +315,7 @@ fn import_array(
     Ok(())
 }
 
-fn map_line(mappers: &[RowMapper], line: &[u8], record_no: i64) -> Mapped {
+fn map_line(mappers: &[RowMapper], line: &[u8], record_no: i64) -> Mapped<'static> {
     let text =
         std::str::from_utf8(line).map_err(|e| Reject::record(format!("not UTF-8 text: {e}")))?;
     let doc: Doc = serde_json::from_str(text.trim_end())
@@ -313,11 +323,11 @@ fn map_line(mappers: &[RowMapper], line: &[u8], record_no: i64) -> Mapped {
     map_doc_record(mappers, &doc, record_no)
 }
 
-fn map_value(mappers: &[RowMapper], value: &Value, record_no: i64) -> Mapped {
+fn map_value(mappers: &[RowMapper], value: &Value, record_no: i64) -> Mapped<'static> {
     map_doc_record(mappers, &Doc::from_value(value), record_no)
 }
 
-fn map_doc_record(mappers: &[RowMapper], record: &Doc<'_>, record_no: i64) -> Mapped {
+fn map_doc_record(mappers: &[RowMapper], record: &Doc<'_>, record_no: i64) -> Mapped<'static> {
     if !record.is_object() {
         return Err(Reject::record(format!(
             "expected a JSON object per record, found {}",

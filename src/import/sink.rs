@@ -7,19 +7,27 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::contract::{payloads, Payload};
-use crate::ingest::{Cell, ChunkId, Landing, Reject, RejectLog, RejectOrigin, RowChunk, RowMapper};
+use crate::ingest::{
+    Cell, ChunkId, FinishedChunk, Landing, Reject, RejectLog, RejectOrigin, RowChunk, RowMapper,
+};
 use crate::lake::Lake;
 
 use super::{ImportError, InputReport};
 
 /// The rows one record maps to, or why it cannot land.
-pub(super) type Mapped = Result<(usize, Vec<Vec<Cell>>), Reject>;
+pub(super) type Mapped<'a> = Result<(usize, Vec<Vec<Cell<'a>>>), Reject>;
 
 /// Records mapped together away from the sink (on a worker thread): each
 /// record's outcome, and the rows of those that map, already in Arrow
-/// builders. [`Sink::accept_piece`] then only decides, in input order,
-/// which rows land.
+/// arrays. [`Sink::accept_piece`] then only decides, in input order, which
+/// rows land.
 pub(super) struct Piece {
+    records: Vec<PieceRecord>,
+    chunks: Vec<Option<FinishedChunk>>,
+}
+
+/// A [`Piece`] being mapped.
+pub(super) struct PieceBuilder {
     records: Vec<PieceRecord>,
     chunks: Vec<Option<RowChunk>>,
 }
@@ -40,9 +48,9 @@ struct PieceRows {
     key: Option<u128>,
 }
 
-impl Piece {
-    pub(super) fn new(mappers: &[RowMapper]) -> Piece {
-        Piece {
+impl PieceBuilder {
+    pub(super) fn new(mappers: &[RowMapper]) -> PieceBuilder {
+        PieceBuilder {
             records: Vec::new(),
             chunks: mappers.iter().map(|_| None).collect(),
         }
@@ -71,6 +79,18 @@ impl Piece {
             }
         });
         self.records.push(PieceRecord { no, raw, outcome });
+    }
+
+    /// Finishes the rows into arrays, still on the worker.
+    pub(super) fn finish(self) -> Piece {
+        Piece {
+            records: self.records,
+            chunks: self
+                .chunks
+                .into_iter()
+                .map(|c| c.map(RowChunk::finish))
+                .collect(),
+        }
     }
 }
 

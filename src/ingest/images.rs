@@ -283,21 +283,21 @@ impl ImageLog {
     /// Registers an image stored before with [`store`].
     pub fn push(&mut self, url: &str, image: &LandedImage, fetched_at_micros: i64) {
         let probe = &image.probe;
-        let text = |v: Option<&str>| v.map_or(Cell::Null, |s| Cell::Str(s.to_string()));
+        let text = |v: Option<&str>| v.map_or(Cell::Null, |s| Cell::Str(s.to_string().into()));
         let number = |v: Option<u32>| v.map_or(Cell::Null, |n| Cell::Int(i64::from(n)));
         let row: Vec<Cell> = self
             .contract
             .columns
             .iter()
             .map(|c| match c.name.as_str() {
-                "dt" => Cell::Str(day_of(fetched_at_micros)),
-                "sha256" => Cell::Str(image.sha256.clone()),
-                "url" => Cell::Str(url.to_string()),
+                "dt" => Cell::Str(day_of(fetched_at_micros).into()),
+                "sha256" => Cell::Str(image.sha256.clone().into()),
+                "url" => Cell::Str(url.to_string().into()),
                 "bytes" => Cell::Int(image.bytes as i64),
                 "format" => text(probe.format),
                 "width" => number(probe.width),
                 "height" => number(probe.height),
-                "decode_status" => Cell::Str(probe.status.to_string()),
+                "decode_status" => Cell::Str(probe.status.to_string().into()),
                 "decode_error" => text(probe.error.as_deref()),
                 "fetched_at" => Cell::Time(fetched_at_micros),
                 _ => Cell::Null,

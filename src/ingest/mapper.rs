@@ -54,7 +54,7 @@ pub struct RowMapper {
     // fields it tries in order.
     fields: Vec<String>,
     sources: Vec<Vec<usize>>,
-    fallbacks: Vec<Option<Cell>>,
+    fallbacks: Vec<Option<Cell<'static>>>,
     explode_column: Option<usize>,
     // Derived columns, resolved once instead of for every row.
     derived: Vec<(usize, Derived)>,
@@ -105,6 +105,7 @@ impl RowMapper {
             let c = &contract.columns[i];
             let cell = convert(Raw::Text(text), c, payload.timestamp_format.as_deref())
                 .and_then(|cell| check(cell, c, now_micros))
+                .map(Cell::into_owned)
                 .map_err(|e| format!("{column} = {text:?}: {e}"))?;
             constants[i] = Some(cell);
         }
@@ -170,11 +171,11 @@ impl RowMapper {
     /// Maps one record. `lookup` finds a source field in it; `variant` is
     /// the exploded variant's key.
     pub fn map_row<'v>(
-        &self,
+        &'v self,
         lookup: &dyn Fn(Field<'_>) -> Option<Raw<'v>>,
-        variant: Option<&str>,
+        variant: Option<&'v str>,
         record_no: i64,
-    ) -> Result<Vec<Cell>, Reject> {
+    ) -> Result<Vec<Cell<'v>>, Reject> {
         let columns = &self.contract.columns;
         let mut row = Vec::with_capacity(columns.len());
         for (i, column) in columns.iter().enumerate() {
@@ -183,9 +184,9 @@ impl RowMapper {
                 continue;
             }
             let mut cell = if Some(i) == self.explode_column {
-                Cell::Str(variant.unwrap_or_default().to_string())
+                Cell::Str(variant.unwrap_or_default().into())
             } else if Some(i) == self.source_column {
-                Cell::Str(self.source_name.clone())
+                Cell::Str(self.source_name.as_str().into())
             } else if Some(i) == self.record_column {
                 Cell::Int(record_no)
             } else {
@@ -193,7 +194,7 @@ impl RowMapper {
             };
             if cell.is_null() {
                 if let Some(fallback) = &self.fallbacks[i] {
-                    cell = fallback.clone();
+                    cell = fallback.borrowed();
                 } else if column.default.is_some() {
                     cell = Cell::Time(self.now_micros);
                 }
@@ -205,9 +206,9 @@ impl RowMapper {
         }
         for (i, derived) in &self.derived {
             row[*i] = match derived {
-                Derived::Today(day) => Cell::Str(day.clone()),
+                Derived::Today(day) => Cell::Str(day.as_str().into()),
                 Derived::Day(j) => match row[*j] {
-                    Cell::Time(us) => Cell::Str(day_of(us)),
+                    Cell::Time(us) => Cell::Str(day_of(us).into()),
                     _ => {
                         let source = &columns[*j].name;
                         return Err(Reject::field(
@@ -225,7 +226,7 @@ impl RowMapper {
         &self,
         i: usize,
         lookup: &dyn Fn(Field<'_>) -> Option<Raw<'v>>,
-    ) -> Result<Cell, Reject> {
+    ) -> Result<Cell<'v>, Reject> {
         let column = &self.contract.columns[i];
         for &index in &self.sources[i] {
             let name = self.fields[index].as_str();
@@ -265,7 +266,7 @@ impl RowMapper {
     }
 
     /// The record's key for the contract's `unique_in_input` columns.
-    pub fn key(&self, row: &[Cell]) -> Option<Vec<String>> {
+    pub fn key(&self, row: &[Cell<'_>]) -> Option<Vec<String>> {
         if self.unique.is_empty() {
             return None;
         }
@@ -274,7 +275,7 @@ impl RowMapper {
 
     /// A hash of [`RowMapper::key`] and the table, for finding duplicates
     /// without keeping every key's text.
-    pub fn key_hash(&self, row: &[Cell]) -> Option<u128> {
+    pub fn key_hash(&self, row: &[Cell<'_>]) -> Option<u128> {
         if self.unique.is_empty() {
             return None;
         }

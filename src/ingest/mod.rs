@@ -17,7 +17,7 @@ mod scan;
 mod value;
 
 pub use doc::Doc;
-pub use landing::{ChunkId, Landing, LandingStats, RowChunk};
+pub use landing::{ChunkId, FinishedChunk, Landing, LandingStats, RowChunk};
 pub use mapper::{Field, Reject, RowMapper};
 pub use record::{map_doc, map_object};
 pub use rejects::{RejectLog, RejectOrigin};

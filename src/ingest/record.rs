@@ -13,7 +13,7 @@ pub fn map_object(
     mapper: &RowMapper,
     object: &Map<String, Value>,
     record_no: i64,
-) -> Result<Vec<Vec<Cell>>, Reject> {
+) -> Result<Vec<Vec<Cell<'static>>>, Reject> {
     map_doc(mapper, &Doc::from_map(object), record_no)
 }
 
@@ -23,13 +23,14 @@ pub fn map_doc(
     mapper: &RowMapper,
     object: &Doc<'_>,
     record_no: i64,
-) -> Result<Vec<Vec<Cell>>, Reject> {
+) -> Result<Vec<Vec<Cell<'static>>>, Reject> {
+    let owned = |row: Vec<Cell<'_>>| row.into_iter().map(Cell::into_owned).collect();
     match &mapper.payload().explode {
-        None => Ok(vec![mapper.map_row(
+        None => Ok(vec![owned(mapper.map_row(
             &|f| lookup(object, None, f.name),
             None,
             record_no,
-        )?]),
+        )?)]),
         Some(explode) if explode.list.is_some() => {
             let list = explode.list.as_deref().unwrap_or_default();
             let key = explode.key.as_deref().unwrap_or_default();
@@ -59,11 +60,11 @@ pub fn map_doc(
                         format!("variant {name:?} appears twice in {list}"),
                     ));
                 }
-                rows.push(mapper.map_row(
+                rows.push(owned(mapper.map_row(
                     &|f| lookup(object, Some(variant), f.name),
                     Some(&name),
                     record_no,
-                )?);
+                )?));
             }
             Ok(rows)
         }
@@ -74,11 +75,11 @@ pub fn map_doc(
                     .get(field)
                     .filter(|v| v.is_object())
                     .ok_or_else(|| Reject::field(field, format!("missing variant {field}")))?;
-                rows.push(mapper.map_row(
+                rows.push(owned(mapper.map_row(
                     &|f| lookup(object, Some(variant), f.name),
                     Some(key),
                     record_no,
-                )?);
+                )?));
             }
             Ok(rows)
         }

@@ -45,21 +45,21 @@ impl RejectLog {
 
     /// Records one reject.
     pub fn add(&mut self, origin: RejectOrigin<'_>, reject: &Reject, raw: &str) {
-        let text = |v: Option<&str>| v.map_or(Cell::Null, |s| Cell::Str(s.to_string()));
+        let text = |v: Option<&str>| v.map_or(Cell::Null, |s| Cell::Str(s.to_string().into()));
         let row: Vec<Cell> = self
             .contract
             .columns
             .iter()
             .map(|c| match c.name.as_str() {
-                "source" => Cell::Str(self.source.clone()),
-                "dt" => Cell::Str(day_of(self.now_micros)),
-                "input" => Cell::Str(origin.input.to_string()),
+                "source" => Cell::Str(self.source.clone().into()),
+                "dt" => Cell::Str(day_of(self.now_micros).into()),
+                "input" => Cell::Str(origin.input.to_string().into()),
                 "record" => Cell::Int(origin.record),
                 "payload" => text(origin.payload),
                 "target_table" => text(origin.table),
                 "field" => text(reject.field.as_deref()),
-                "reason" => Cell::Str(reject.reason.clone()),
-                "raw" => Cell::Str(raw.to_string()),
+                "reason" => Cell::Str(reject.reason.clone().into()),
+                "raw" => Cell::Str(raw.to_string().into()),
                 "rejected_at" => Cell::Time(self.now_micros),
                 _ => Cell::Null,
             })

@@ -1,6 +1,8 @@
 //! One value on its way from a source record to an Arrow column: reading it
 //! in the column's type, and the contract's checks on it.
 
+use std::borrow::Cow;
+
 use arrow::datatypes::DataType;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::{Number, Value};
@@ -67,13 +69,15 @@ impl<'a> View<'a> {
     }
 }
 
-/// A value read in its column's type.
+/// A value read in its column's type. Text borrows the record it was read
+/// from where it can: a row's cells are copied into Arrow builders next,
+/// so a copy of each of them would only cost time.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+pub enum Cell<'a> {
     /// No value.
     Null,
     /// Text.
-    Str(String),
+    Str(Cow<'a, str>),
     /// A whole number (int32 and int64 columns).
     Int(i64),
     /// A finite float.
@@ -84,17 +88,43 @@ pub enum Cell {
     Time(i64),
 }
 
-impl Cell {
+impl Cell<'_> {
     /// Whether the cell holds nothing.
     pub fn is_null(&self) -> bool {
         matches!(self, Cell::Null)
+    }
+
+    /// The cell, borrowing its text from this one.
+    pub fn borrowed(&self) -> Cell<'_> {
+        match self {
+            Cell::Str(s) => Cell::Str(Cow::Borrowed(s)),
+            other => other.clone_plain(),
+        }
+    }
+
+    /// The cell, owning its text.
+    pub fn into_owned(self) -> Cell<'static> {
+        match self {
+            Cell::Str(s) => Cell::Str(Cow::Owned(s.into_owned())),
+            other => other.clone_plain(),
+        }
+    }
+
+    fn clone_plain(&self) -> Cell<'static> {
+        match self {
+            Cell::Null | Cell::Str(_) => Cell::Null,
+            Cell::Int(v) => Cell::Int(*v),
+            Cell::Float(v) => Cell::Float(*v),
+            Cell::Bool(v) => Cell::Bool(*v),
+            Cell::Time(v) => Cell::Time(*v),
+        }
     }
 
     /// The cell as text, for keys and partition values.
     pub fn to_key(&self) -> String {
         match self {
             Cell::Null => String::new(),
-            Cell::Str(s) => s.clone(),
+            Cell::Str(s) => s.to_string(),
             Cell::Int(v) => v.to_string(),
             Cell::Float(v) => v.to_string(),
             Cell::Bool(v) => v.to_string(),
@@ -150,11 +180,11 @@ pub fn day_of(micros: i64) -> String {
 
 /// Reads `raw` as a value of `column`'s type. `timestamp_format` is an
 /// extra chrono format for times that are neither RFC 3339 nor ISO.
-pub fn convert(
-    raw: Raw<'_>,
+pub fn convert<'a>(
+    raw: Raw<'a>,
     column: &Column,
     timestamp_format: Option<&str>,
-) -> Result<Cell, String> {
+) -> Result<Cell<'a>, String> {
     let view = View::of(raw);
     let text = match view {
         View::Null => return Ok(Cell::Null),
@@ -164,9 +194,9 @@ pub fn convert(
     };
     match column.data_type() {
         DataType::Utf8 => match (view, text) {
-            (_, Some(t)) => Ok(Cell::Str(t.to_string())),
-            (View::Number(n), _) => Ok(Cell::Str(n.to_string())),
-            (View::Bool(b), _) => Ok(Cell::Str(b.to_string())),
+            (_, Some(t)) => Ok(Cell::Str(Cow::Borrowed(t))),
+            (View::Number(n), _) => Ok(Cell::Str(n.to_string().into())),
+            (View::Bool(b), _) => Ok(Cell::Str(b.to_string().into())),
             (v, _) => Err(format!("expected text, found {}", v.describe())),
         },
         DataType::Int32 | DataType::Int64 => {
@@ -226,7 +256,7 @@ pub fn convert(
 
 /// Applies the contract's value checks to a converted cell, normalising
 /// enumerated text (case and aliases) on the way.
-pub fn check(cell: Cell, column: &Column, now_micros: i64) -> Result<Cell, String> {
+pub fn check<'a>(cell: Cell<'a>, column: &Column, now_micros: i64) -> Result<Cell<'a>, String> {
     match cell {
         Cell::Str(s) if column.one_of.is_some() => {
             let allowed = column.one_of.as_deref().unwrap_or_default();
@@ -235,15 +265,15 @@ pub fn check(cell: Cell, column: &Column, now_micros: i64) -> Result<Cell, Strin
             let normal_already = s
                 .bytes()
                 .all(|b| b.is_ascii() && !b.is_ascii_uppercase() && !b.is_ascii_whitespace())
-                && !column.aliases.contains_key(&s)
-                && allowed.contains(&s);
+                && !column.aliases.contains_key(s.as_ref())
+                && allowed.iter().any(|a| *a == s);
             if normal_already {
                 return Ok(Cell::Str(s));
             }
             let lowered = s.trim().to_lowercase();
             let normal = column.aliases.get(&lowered).cloned().unwrap_or(lowered);
             if allowed.contains(&normal) {
-                Ok(Cell::Str(normal))
+                Ok(Cell::Str(normal.into()))
             } else {
                 Err(format!(
                     "unknown {} {s:?}; expected one of {}",

@@ -453,8 +453,8 @@ async fn write_results(
     let mut results = Landing::new(results_contract, stem.clone());
     let failed_contract = table("quality.failed_rows")?;
     let mut failed = Landing::new(failed_contract, stem);
-    let text = |s: &str| Cell::Str(s.to_string());
-    let optional = |s: Option<&str>| s.map_or(Cell::Null, |s| Cell::Str(s.to_string()));
+    let text = |s: &str| Cell::Str(s.to_string().into());
+    let optional = |s: Option<&str>| s.map_or(Cell::Null, |s| Cell::Str(s.to_string().into()));
     for outcome in &report.checks {
         let values: BTreeMap<&str, Cell> = BTreeMap::from([
             ("dt", text(&day)),
@@ -494,7 +494,10 @@ async fn write_results(
 }
 
 /// The cells of a row in the contract's column order.
-fn row_for(contract: &crate::contract::Contract, values: &BTreeMap<&str, Cell>) -> Vec<Cell> {
+fn row_for<'a>(
+    contract: &crate::contract::Contract,
+    values: &BTreeMap<&str, Cell<'a>>,
+) -> Vec<Cell<'a>> {
     contract
         .columns
         .iter()
