@@ -143,10 +143,7 @@ impl FieldScanner {
         if depth > MAX_DEPTH {
             return false;
         }
-        reader.pos += 1;
-        reader.skip_ws();
-        if reader.peek() == Some(b'}') {
-            reader.pos += 1;
+        if reader.open(b'}') {
             return true;
         }
         loop {
@@ -195,17 +192,10 @@ impl FieldScanner {
                     }
                 }
             }
-            reader.skip_ws();
-            match reader.peek() {
-                Some(b',') => {
-                    reader.pos += 1;
-                    reader.skip_ws();
-                }
-                Some(b'}') => {
-                    reader.pos += 1;
-                    return true;
-                }
-                _ => return false,
+            match reader.after_item(b'}') {
+                Some(true) => return true,
+                Some(false) => {}
+                None => return false,
             }
         }
     }
@@ -214,27 +204,17 @@ impl FieldScanner {
         if depth > MAX_DEPTH {
             return false;
         }
-        reader.pos += 1;
-        reader.skip_ws();
-        if reader.peek() == Some(b']') {
-            reader.pos += 1;
+        if reader.open(b']') {
             return true;
         }
         loop {
             if !self.skip(reader, depth + 1) {
                 return false;
             }
-            reader.skip_ws();
-            match reader.peek() {
-                Some(b',') => {
-                    reader.pos += 1;
-                    reader.skip_ws();
-                }
-                Some(b']') => {
-                    reader.pos += 1;
-                    return true;
-                }
-                _ => return false,
+            match reader.after_item(b']') {
+                Some(true) => return true,
+                Some(false) => {}
+                None => return false,
             }
         }
     }
@@ -273,6 +253,34 @@ impl<'a> Reader<'a> {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
         }
+    }
+
+    /// Passes the opening bracket of an object or list; whether it closes
+    /// at once with `close`.
+    fn open(&mut self, close: u8) -> bool {
+        self.pos += 1;
+        self.skip_ws();
+        let empty = self.peek() == Some(close);
+        if empty {
+            self.pos += 1;
+        }
+        empty
+    }
+
+    /// After an item of an object or list: whether `close` ended it, or
+    /// `None` where neither it nor a comma follows.
+    fn after_item(&mut self, close: u8) -> Option<bool> {
+        self.skip_ws();
+        let next = self.peek()?;
+        self.pos += 1;
+        if next == close {
+            return Some(true);
+        }
+        if next != b',' {
+            return None;
+        }
+        self.skip_ws();
+        Some(false)
     }
 
     /// The string at the reader (on its opening quote): the range of its
