@@ -172,7 +172,7 @@ impl RowMapper {
     /// the exploded variant's key.
     pub fn map_row<'v>(
         &'v self,
-        lookup: &dyn Fn(Field<'_>) -> Option<Raw<'v>>,
+        lookup: &impl Fn(Field<'_>) -> Option<Raw<'v>>,
         variant: Option<&'v str>,
         record_no: i64,
     ) -> Result<Vec<Cell<'v>>, Reject> {
@@ -225,7 +225,7 @@ impl RowMapper {
     fn read_field<'v>(
         &self,
         i: usize,
-        lookup: &dyn Fn(Field<'_>) -> Option<Raw<'v>>,
+        lookup: &impl Fn(Field<'_>) -> Option<Raw<'v>>,
     ) -> Result<Cell<'v>, Reject> {
         let column = &self.contract.columns[i];
         for &index in &self.sources[i] {
