@@ -31,6 +31,9 @@ pub(super) async fn import(
         message: e.to_string(),
     })?;
     bar.inc(bytes.len() as u64);
+    let mut hashed = xxhash_rust::xxh3::Xxh3::new();
+    hashed.update(&bytes);
+    sink.input_read(hashed);
     let delimiter = match mapping.delimiter {
         Some(d) if d.is_ascii() => d as u8,
         Some(d) => {

@@ -9,6 +9,7 @@ use std::path::Path;
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde_json::Value;
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::contract::Payload;
 use crate::ingest::{map_doc, Doc, FieldScanner, Raw, Reject, RowMapper};
@@ -45,13 +46,15 @@ pub(super) async fn import(
     sink.prepare(only).map_err(ImportError::Usage)?;
     let file = std::fs::File::open(path).map_err(|e| input_error(e.to_string()))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
-    if first_byte(&mut reader).map_err(|e| input_error(e.to_string()))? == Some(b'[') {
-        return import_array(&mut reader, sink, bar).map_err(input_error);
+    // The input's bytes, hashed as they are read for the batch name.
+    let mut hashed = Xxh3::new();
+    if first_byte(&mut reader, &mut hashed).map_err(|e| input_error(e.to_string()))? == Some(b'[') {
+        return import_array(&mut reader, hashed, sink, bar).map_err(input_error);
     }
     let mappers = sink.shared_mappers();
     let plan = ScanPlan::new(&mappers);
     let mut line_no = 0i64;
-    let mut next = read_block(&mut reader, Vec::new(), Vec::new());
+    let mut next = read_block(&mut reader, &mut hashed, Vec::new(), Vec::new());
     // The sink lands one block while the next is mapped and the one after
     // is read, so that no core waits for another.
     let mut mapped_before: Option<(Vec<u8>, Vec<Piece>)> = None;
@@ -79,7 +82,7 @@ pub(super) async fn import(
                 });
                 match eof {
                     true => Ok((Vec::new(), Vec::new(), true)),
-                    false => read_block(&mut reader, carry, spare.unwrap_or_default()),
+                    false => read_block(&mut reader, &mut hashed, carry, spare.unwrap_or_default()),
                 }
             },
         );
@@ -93,6 +96,7 @@ pub(super) async fn import(
     if let Some((text, pieces)) = mapped_before {
         accept_block(sink, &text, pieces);
     }
+    sink.input_read(hashed);
     Ok(())
 }
 
@@ -133,9 +137,11 @@ fn accept_block(sink: &mut Sink, text: &[u8], pieces: Vec<Piece>) {
 
 /// The next block of whole lines (the rest of the input at its end), and
 /// the start of the line that follows it. `carry` is the start of this
-/// block's first line; `buffer` is reused for the block.
+/// block's first line; `buffer` is reused for the block. The bytes read are
+/// added to `hashed`.
 fn read_block(
     reader: &mut BufReader<std::fs::File>,
+    hashed: &mut Xxh3,
     carry: Vec<u8>,
     mut buffer: Vec<u8>,
 ) -> std::io::Result<(Vec<u8>, Vec<u8>, bool)> {
@@ -148,7 +154,9 @@ fn read_block(
         // it and touch fresh pages several times over), and for the start
         // of a line carried into the next block that reuses the buffer.
         block.reserve_exact(wanted + CARRY_ROOM);
+        let before = block.len();
         let read = reader.take(wanted as u64).read_to_end(&mut block)?;
+        hashed.update(&block[before..]);
         let eof = read < wanted;
         match memchr::memrchr(b'\n', &block) {
             _ if eof => return Ok((block, Vec::new(), true)),
@@ -268,7 +276,10 @@ impl ScanPlan {
     }
 }
 
-fn first_byte(reader: &mut BufReader<std::fs::File>) -> std::io::Result<Option<u8>> {
+fn first_byte(
+    reader: &mut BufReader<std::fs::File>,
+    hashed: &mut Xxh3,
+) -> std::io::Result<Option<u8>> {
     loop {
         let buf = reader.fill_buf()?;
         if buf.is_empty() {
@@ -278,6 +289,7 @@ fn first_byte(reader: &mut BufReader<std::fs::File>) -> std::io::Result<Option<u
             Some(i) => return Ok(Some(buf[i])),
             None => {
                 let n = buf.len();
+                hashed.update(buf);
                 reader.consume(n);
             }
         }
@@ -288,6 +300,7 @@ fn first_byte(reader: &mut BufReader<std::fs::File>) -> std::io::Result<Option<u
 /// input: there is no line to reject on its own.
 fn import_array(
     reader: &mut BufReader<std::fs::File>,
+    mut hashed: Xxh3,
     sink: &mut Sink,
     bar: &ProgressBar,
 ) -> Result<(), String> {
@@ -295,6 +308,8 @@ fn import_array(
     reader
         .read_to_string(&mut text)
         .map_err(|e| format!("not UTF-8 text: {e}"))?;
+    hashed.update(text.as_bytes());
+    sink.input_read(hashed);
     bar.inc(text.len() as u64);
     let records: Vec<Value> = serde_json::from_str(&text).map_err(|e| {
         format!(

@@ -145,14 +145,6 @@ impl Import {
         let size = std::fs::metadata(path)
             .map_err(|e| input_error(e.to_string()))?
             .len();
-        // Hashing the whole input for the batch name takes a while; it runs
-        // beside the reading, and the sink waits for it only when it first
-        // names a file or a landing.
-        let stem = {
-            let path = path.to_path_buf();
-            let options = self.stem_options();
-            std::thread::spawn(move || stem_of(&path, &options))
-        };
         let now = Utc::now().timestamp_micros();
         let bar = self.progress_bar(size, &shown);
         let name = path
@@ -162,7 +154,8 @@ impl Import {
         let mut sink = sink::Sink::new(
             &shown,
             &format!("import:{name}"),
-            stem,
+            path,
+            self.stem_options(),
             now,
             &self.fallbacks,
         );
@@ -290,8 +283,13 @@ fn stem_of(path: &Path, options: &str) -> std::io::Result<String> {
         }
         hasher.update(&buffer[..n]);
     }
-    hasher.update(options.as_bytes());
-    Ok(format!("import-{:016x}", hasher.digest()))
+    Ok(stem_name(hasher, options))
+}
+
+/// [`stem_of`] for an input whose bytes were hashed while it was read.
+fn stem_name(mut bytes: xxhash_rust::xxh3::Xxh3, options: &str) -> String {
+    bytes.update(options.as_bytes());
+    format!("import-{:016x}", bytes.digest())
 }
 
 /// Whether `path` is named like an image file (`import` registers those in
@@ -339,4 +337,67 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
         }
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The batch name hashed while the input is read is the hash of the
+    /// whole file, so that it does not depend on whether a file had to be
+    /// named before the input was read to its end.
+    #[tokio::test]
+    async fn files_are_named_by_the_hash_of_the_whole_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::open(dir.path().join("lake").to_str().unwrap())
+            .await
+            .unwrap();
+        let post = |id: &str| {
+            format!(
+                r#"{{"id": "{id}", "platform": "x", "posting_time": "2024-03-01T10:00:00Z", "engagement_metrics": {{"likes": 3}}}}"#
+            )
+        };
+        // Leading whitespace past a read buffer, for both kinds of input;
+        // a bad line, so that a reject log is named too.
+        let padding = " ".repeat(3 << 20);
+        let inputs = [
+            (
+                "posts.ndjson",
+                format!("{padding}\n{}\nnot json\n{}", post("a"), post("b")),
+            ),
+            (
+                "posts.json",
+                format!("{padding}[{}, {}]", post("c"), post("d")),
+            ),
+        ];
+        for (name, text) in inputs {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let import = Import::new().with_progress(false);
+            let report = import.run(&lake, &path).await.unwrap();
+            let stem = stem_of(&path, &import.stem_options()).unwrap();
+            assert!(report.files > 0);
+            let mut named = 0;
+            for entry in walk(&dir.path().join("lake")) {
+                let file = entry.file_name().unwrap().to_string_lossy().into_owned();
+                if file.ends_with(".parquet") && file.contains(&stem) {
+                    named += 1;
+                }
+            }
+            assert_eq!(named, report.files, "{name}: files named {stem}");
+        }
+    }
+
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files.extend(walk(&path));
+            } else {
+                files.push(path);
+            }
+        }
+        files
+    }
 }

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::contract::{payloads, Payload};
@@ -107,25 +108,32 @@ pub(super) struct Sink {
     report: InputReport,
 }
 
-/// The input's batch name, while it is being computed and after.
-enum Stem {
-    Pending(std::thread::JoinHandle<std::io::Result<String>>),
-    Ready(String),
-    Failed(String),
+/// The input's batch name: a hash of its bytes and of the import's
+/// options. The adapter hashes the bytes as it reads them; a file written
+/// before the input is read to its end has the file hashed on its own.
+struct Stem {
+    path: PathBuf,
+    options: String,
+    name: Option<String>,
 }
 
 impl Sink {
     pub(super) fn new(
         input: &str,
         source_name: &str,
-        stem: std::thread::JoinHandle<std::io::Result<String>>,
+        path: &Path,
+        options: String,
         now_micros: i64,
         fallbacks: &BTreeMap<String, String>,
     ) -> Sink {
         Sink {
             input: input.to_string(),
             source_name: source_name.to_string(),
-            stem: Stem::Pending(stem),
+            stem: Stem {
+                path: path.to_path_buf(),
+                options,
+                name: None,
+            },
             now_micros,
             fallbacks: fallbacks.clone(),
             mappers: Arc::from(Vec::new()),
@@ -249,7 +257,8 @@ impl Sink {
     fn landing(&mut self, mapper_index: usize) -> &mut Landing {
         let contract = self.mappers[mapper_index].contract();
         if !self.landings.contains_key(&contract.name) {
-            let landing = Landing::new(contract, self.stem());
+            // Named when it is written: see `Stem`.
+            let landing = Landing::new(contract, String::new());
             self.landings.insert(contract.name.clone(), landing);
         }
         self.landings
@@ -257,42 +266,40 @@ impl Sink {
             .expect("inserted above")
     }
 
-    /// The batch name; until it is known, waits for it. A name that could
-    /// not be computed is reported by [`Sink::check_stem`] before anything
-    /// is written.
-    fn stem(&mut self) -> String {
-        if let Stem::Pending(_) = self.stem {
-            let Stem::Pending(job) = std::mem::replace(&mut self.stem, Stem::Ready(String::new()))
-            else {
-                unreachable!("matched above")
-            };
-            self.stem = match job.join() {
-                Ok(Ok(stem)) => Stem::Ready(stem),
-                Ok(Err(e)) => Stem::Failed(e.to_string()),
-                Err(panic) => std::panic::resume_unwind(panic),
-            };
-        }
-        match &self.stem {
-            Stem::Ready(stem) => stem.clone(),
-            _ => "import-unnamed".to_string(),
-        }
+    /// Takes the hash of every byte of the input, once the adapter has
+    /// read them all.
+    pub(super) fn input_read(&mut self, bytes: xxhash_rust::xxh3::Xxh3) {
+        self.stem.name = Some(super::stem_name(bytes, &self.stem.options));
     }
 
-    fn check_stem(&mut self) -> Result<(), ImportError> {
-        self.stem();
-        match &self.stem {
-            Stem::Failed(message) => Err(ImportError::Input {
-                path: self.input.clone(),
-                message: message.clone(),
-            }),
-            _ => Ok(()),
+    /// The batch name, given to every landing and the reject log before
+    /// they write.
+    fn name_outputs(&mut self) -> Result<(), ImportError> {
+        let stem = match &self.stem.name {
+            Some(name) => name.clone(),
+            None => {
+                let name = super::stem_of(&self.stem.path, &self.stem.options).map_err(|e| {
+                    ImportError::Input {
+                        path: self.input.clone(),
+                        message: e.to_string(),
+                    }
+                })?;
+                self.stem.name = Some(name.clone());
+                name
+            }
+        };
+        for landing in self.landings.values_mut() {
+            landing.set_stem(&stem);
         }
+        if let Some(rejects) = &mut self.rejects {
+            rejects.set_stem(&stem);
+        }
+        Ok(())
     }
 
     fn reject(&mut self, record_no: i64, mapper: Option<usize>, reject: &Reject, raw: &str) {
         if self.rejects.is_none() {
-            let stem = self.stem();
-            self.rejects = Some(RejectLog::new("import", &stem, self.now_micros));
+            self.rejects = Some(RejectLog::new("import", "", self.now_micros));
         }
         let payload = mapper.map(|i| self.mappers[i].payload());
         let origin = RejectOrigin {
@@ -314,7 +321,10 @@ impl Sink {
 
     /// Writes partitions that are full, keeping memory bounded on big inputs.
     pub(super) async fn flush_full(&mut self, lake: &Lake) -> Result<(), ImportError> {
-        self.check_stem()?;
+        if !self.landings.values().any(Landing::has_full_partition) {
+            return Ok(());
+        }
+        self.name_outputs()?;
         for landing in self.landings.values_mut() {
             landing.flush(lake, false).await?;
         }
@@ -322,7 +332,7 @@ impl Sink {
     }
 
     pub(super) async fn finish(mut self, lake: &Lake) -> Result<InputReport, ImportError> {
-        self.check_stem()?;
+        self.name_outputs()?;
         for (_, landing) in std::mem::take(&mut self.landings) {
             let stats = landing.finish(lake).await?;
             self.report.files += stats.files.len();

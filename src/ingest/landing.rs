@@ -299,6 +299,19 @@ impl Landing {
         self.contract
     }
 
+    /// Names the files written from now on (see [`Landing::new`]), for a
+    /// landing created before its input was read to its end.
+    pub fn set_stem(&mut self, stem: &str) {
+        stem.clone_into(&mut self.stem);
+    }
+
+    /// Whether a partition holds enough rows to be written out.
+    pub fn has_full_partition(&self) -> bool {
+        self.partitions
+            .iter()
+            .any(|p| p.rows.len() >= ROWS_PER_FILE)
+    }
+
     /// Adds one row (all contract columns, partition keys included).
     pub fn push(&mut self, row: &[Cell]) {
         if self.open.is_none() {

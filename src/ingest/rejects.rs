@@ -43,6 +43,12 @@ impl RejectLog {
         }
     }
 
+    /// Names the log's files, for a log created before its input was read
+    /// to its end.
+    pub fn set_stem(&mut self, stem: &str) {
+        self.landing.set_stem(&format!("{stem}-rejects"));
+    }
+
     /// Records one reject.
     pub fn add(&mut self, origin: RejectOrigin<'_>, reject: &Reject, raw: &str) {
         let text = |v: Option<&str>| v.map_or(Cell::Null, |s| Cell::Str(s.to_string().into()));
