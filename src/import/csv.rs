@@ -8,7 +8,7 @@ use std::path::Path;
 use indicatif::ProgressBar;
 
 use crate::contract::Payload;
-use crate::ingest::Raw;
+use crate::ingest::{Field, Raw};
 use crate::lake::Lake;
 
 use super::sink::Sink;
@@ -82,7 +82,7 @@ pub(super) async fn import(
             Ok(false) => break,
             Ok(true) if skipped < mapping.skip_rows => skipped += 1,
             Ok(true) => {
-                let lookup = |field: crate::ingest::Field<'_>| {
+                let lookup = |field: Field<'_>| {
                     columns
                         .get(field.name)
                         .and_then(|&i| record.get(i))

@@ -1,6 +1,7 @@
 //! JSON inputs: a JSON array of records, or one record per line (NDJSON).
-//! Lines are read in large blocks, parsed and mapped in parallel straight
-//! into Arrow builders, then landed in input order.
+//! Lines are read in large blocks, scanned for the fields the payloads map
+//! (see [`FieldScanner`]) and mapped in parallel straight into Arrow
+//! builders, then landed in input order.
 
 use std::io::{BufRead, BufReader, Read};
 use std::ops::Range;
@@ -12,7 +13,7 @@ use serde_json::Value;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::contract::Payload;
-use crate::ingest::{map_doc, Doc, FieldScanner, Raw, Reject, RowMapper};
+use crate::ingest::{map_doc, Doc, Field, FieldScanner, Raw, Reject, RowMapper};
 use crate::lake::Lake;
 
 use super::sink::{Mapped, Piece, PieceBuilder, PieceRecord, Sink};
@@ -48,12 +49,14 @@ pub(super) async fn import(
     let mut reader = BufReader::with_capacity(1 << 20, file);
     // The input's bytes, hashed as they are read for the batch name.
     let mut hashed = Xxh3::new();
-    if first_byte(&mut reader, &mut hashed).map_err(|e| input_error(e.to_string()))? == Some(b'[') {
+    let (first, blank_lines) =
+        first_byte(&mut reader, &mut hashed).map_err(|e| input_error(e.to_string()))?;
+    if first == Some(b'[') {
         return import_array(&mut reader, hashed, sink, bar).map_err(input_error);
     }
     let mappers = sink.shared_mappers();
     let plan = ScanPlan::new(&mappers);
-    let mut line_no = 0i64;
+    let mut line_no = blank_lines;
     let mut next = read_block(&mut reader, &mut hashed, Vec::new(), Vec::new());
     // The sink lands one block while the next is mapped and the one after
     // is read, so that no core waits for another.
@@ -61,6 +64,11 @@ pub(super) async fn import(
     loop {
         let (block, carry, eof) =
             next.map_err(|e| input_error(format!("after line {line_no}: {e}")))?;
+        if eof {
+            // Read to its end: the name is known before any file is written
+            // from this last block.
+            sink.input_read(std::mem::take(&mut hashed));
+        }
         bar.inc(block.len() as u64);
         let pieces = split_pieces(&block, &mut line_no);
         let previous = mapped_before.take();
@@ -80,9 +88,10 @@ pub(super) async fn import(
                     accept_block(sink, &text, pieces);
                     text
                 });
-                match eof {
-                    true => Ok((Vec::new(), Vec::new(), true)),
-                    false => read_block(&mut reader, &mut hashed, carry, spare.unwrap_or_default()),
+                if eof {
+                    Ok((Vec::new(), Vec::new(), true))
+                } else {
+                    read_block(&mut reader, &mut hashed, carry, spare.unwrap_or_default())
                 }
             },
         );
@@ -96,7 +105,6 @@ pub(super) async fn import(
     if let Some((text, pieces)) = mapped_before {
         accept_block(sink, &text, pieces);
     }
-    sink.input_read(hashed);
     Ok(())
 }
 
@@ -201,8 +209,9 @@ fn map_lines(
 }
 
 /// How records are mapped without parsing them in full: one
-/// [`FieldScanner`] for the fields and detection keys of every mapper, and
-/// where each mapper finds its fields in the scanner's output.
+/// [`FieldScanner`] for the detection keys of every mapper and the fields
+/// of those that do not explode records into variants, and where each
+/// mapper finds its fields in the scanner's output.
 struct ScanPlan {
     scanner: FieldScanner,
     // Per mapper: the slot of each of its fields, or none for a mapper that
@@ -213,10 +222,13 @@ struct ScanPlan {
 
 impl ScanPlan {
     /// `None` when a payload's detection key is not a plain key (detection
-    /// looks keys up literally, the scanner by dotted path).
+    /// looks keys up literally, the scanner by dotted path), or when every
+    /// payload explodes (their records are parsed in full anyway).
     fn new(mappers: &[RowMapper]) -> Option<ScanPlan> {
         let detect_keys = || mappers.iter().flat_map(|m| m.payload().detect.iter());
-        if detect_keys().any(|k| k.contains('.')) {
+        if detect_keys().any(|k| k.contains('.'))
+            || mappers.iter().all(|m| m.payload().explode.is_some())
+        {
             return None;
         }
         let scanner = FieldScanner::new(
@@ -266,8 +278,7 @@ impl ScanPlan {
             })?,
         };
         let slots = self.fields[index].as_ref()?;
-        let lookup =
-            |field: crate::ingest::Field<'_>| values[slots[field.index]].as_ref().map(Raw::Doc);
+        let lookup = |field: Field<'_>| values[slots[field.index]].as_ref().map(Raw::Doc);
         Some(
             mappers[index]
                 .map_row(&lookup, None, record_no)
@@ -276,19 +287,23 @@ impl ScanPlan {
     }
 }
 
+/// The input's first byte that is not white space, and the lines passed to
+/// find it (whole buffers of white space are consumed, and hashed).
 fn first_byte(
     reader: &mut BufReader<std::fs::File>,
     hashed: &mut Xxh3,
-) -> std::io::Result<Option<u8>> {
+) -> std::io::Result<(Option<u8>, i64)> {
+    let mut lines = 0;
     loop {
         let buf = reader.fill_buf()?;
         if buf.is_empty() {
-            return Ok(None);
+            return Ok((None, lines));
         }
         match buf.iter().position(|b| !b.is_ascii_whitespace()) {
-            Some(i) => return Ok(Some(buf[i])),
+            Some(i) => return Ok((Some(buf[i]), lines)),
             None => {
                 let n = buf.len();
+                lines += memchr::memchr_iter(b'\n', buf).count() as i64;
                 hashed.update(buf);
                 reader.consume(n);
             }

@@ -5,7 +5,9 @@
 //! Writes: the records' tables (`raw/posts`, `raw/ab_tests`,
 //! `raw/annotations`) and `raw/rejects`. For every input, landed + rejected =
 //! read. To read a new file format, add an adapter beside `json.rs` and
-//! `csv.rs` that hands records to [`sink::Sink`].
+//! `csv.rs` that hands records to [`sink::Sink`], and the hash of all the
+//! bytes it read to `Sink::input_read` (the batch name; without it the
+//! input is read again to name its files).
 
 mod csv;
 mod json;
@@ -357,13 +359,14 @@ mod tests {
                 r#"{{"id": "{id}", "platform": "x", "posting_time": "2024-03-01T10:00:00Z", "engagement_metrics": {{"likes": 3}}}}"#
             )
         };
-        // Leading whitespace past a read buffer, for both kinds of input;
-        // a bad line, so that a reject log is named too.
-        let padding = " ".repeat(3 << 20);
+        // Blank lines past a read buffer, for both kinds of input; a bad
+        // line, so that a reject log is named too.
+        let blank = 3 << 20;
+        let padding = "\n".repeat(blank);
         let inputs = [
             (
                 "posts.ndjson",
-                format!("{padding}\n{}\nnot json\n{}", post("a"), post("b")),
+                format!("{padding}{}\nnot json\n{}", post("a"), post("b")),
             ),
             (
                 "posts.json",
@@ -386,6 +389,23 @@ mod tests {
             }
             assert_eq!(named, report.files, "{name}: files named {stem}");
         }
+        // The bad line's number counts the blank lines before it.
+        let rejects = walk(&dir.path().join("lake/raw/rejects"));
+        assert_eq!(rejects.len(), 1);
+        let file = std::fs::File::open(&rejects[0]).unwrap();
+        let batch = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        let record = batch.column_by_name("record").unwrap();
+        let record = record
+            .as_any()
+            .downcast_ref::<arrow::array::Int64Array>()
+            .unwrap();
+        assert_eq!(record.values(), &[blank as i64 + 2]);
     }
 
     fn walk(dir: &Path) -> Vec<PathBuf> {

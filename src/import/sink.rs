@@ -267,9 +267,12 @@ impl Sink {
     }
 
     /// Takes the hash of every byte of the input, once the adapter has
-    /// read them all.
+    /// read them all. A name already given to files written before the end
+    /// of the input stays: every file of one import has the same name.
     pub(super) fn input_read(&mut self, bytes: xxhash_rust::xxh3::Xxh3) {
-        self.stem.name = Some(super::stem_name(bytes, &self.stem.options));
+        if self.stem.name.is_none() {
+            self.stem.name = Some(super::stem_name(bytes, &self.stem.options));
+        }
     }
 
     /// The batch name, given to every landing and the reject log before
@@ -320,11 +323,12 @@ impl Sink {
     }
 
     /// Writes partitions that are full, keeping memory bounded on big inputs.
+    /// (A flush that writes nothing still lets go of the chunks no row of
+    /// which is waiting.)
     pub(super) async fn flush_full(&mut self, lake: &Lake) -> Result<(), ImportError> {
-        if !self.landings.values().any(Landing::has_full_partition) {
-            return Ok(());
+        if self.landings.values().any(Landing::has_full_partition) {
+            self.name_outputs()?;
         }
-        self.name_outputs()?;
         for landing in self.landings.values_mut() {
             landing.flush(lake, false).await?;
         }

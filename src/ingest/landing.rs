@@ -407,6 +407,10 @@ impl Landing {
         // concurrent file creations cost the filesystem more than they save.
         let mut writing: Option<tokio::task::JoinHandle<Result<Vec<WrittenFile>, LakeError>>> =
             None;
+        debug_assert!(
+            due.is_empty() || !self.stem.is_empty(),
+            "a landing writes only once its files are named"
+        );
         for wave in due.chunks(FILES_PER_WAVE) {
             let encoded: Vec<_> = wave
                 .par_iter()

@@ -97,26 +97,24 @@ impl Cell<'_> {
     /// The cell, borrowing its text from this one.
     pub fn borrowed(&self) -> Cell<'_> {
         match self {
+            Cell::Null => Cell::Null,
             Cell::Str(s) => Cell::Str(Cow::Borrowed(s)),
-            other => other.clone_plain(),
+            Cell::Int(v) => Cell::Int(*v),
+            Cell::Float(v) => Cell::Float(*v),
+            Cell::Bool(v) => Cell::Bool(*v),
+            Cell::Time(v) => Cell::Time(*v),
         }
     }
 
     /// The cell, owning its text.
     pub fn into_owned(self) -> Cell<'static> {
         match self {
+            Cell::Null => Cell::Null,
             Cell::Str(s) => Cell::Str(Cow::Owned(s.into_owned())),
-            other => other.clone_plain(),
-        }
-    }
-
-    fn clone_plain(&self) -> Cell<'static> {
-        match self {
-            Cell::Null | Cell::Str(_) => Cell::Null,
-            Cell::Int(v) => Cell::Int(*v),
-            Cell::Float(v) => Cell::Float(*v),
-            Cell::Bool(v) => Cell::Bool(*v),
-            Cell::Time(v) => Cell::Time(*v),
+            Cell::Int(v) => Cell::Int(v),
+            Cell::Float(v) => Cell::Float(v),
+            Cell::Bool(v) => Cell::Bool(v),
+            Cell::Time(v) => Cell::Time(v),
         }
     }
 
