@@ -8,15 +8,20 @@ A second pyarrow line writes the same hive partitions as the lake
 (platform, day: about 2,300 files of ~430 rows), for context: it shows what
 the partitioning itself costs a Parquet writer.
 
-Each run imports into a lake directory no earlier run used, and deletes it
-only after measuring: ext4 allocates inodes slowly for about a minute after
-thousands of files were deleted near them, which made an import right after
-`rm -rf lake` spend a second more in the kernel."""
+The lakes (and pyarrow's outputs) are written to memory (/dev/shm, or
+BENCH_LAKES) when the machine has it. On ext4, after thousands of files
+were deleted in a directory, creating files there stays slow for minutes:
+an import into bench-out/ after an earlier run's lakes were deleted spent
+a second more in the kernel (1.6 s of system time instead of 0.5), even
+after waiting 90 s, while the same import elsewhere on the same disk did
+not. Each side is measured writing the same files to the same place."""
 import glob, json, os, random, resource, shutil, subprocess, sys, time
 
 N = int(os.environ.get("BENCH_RECORDS", "1000000"))
 OUT = os.environ.get("BENCH_DIR", "bench-out/import")
 BIN = os.environ.get("CREATIVEIQ", "target/release/creativeiq")
+LAKES = os.environ.get("BENCH_LAKES") or (
+    "/dev/shm/creativeiq-bench-import" if os.path.isdir("/dev/shm") else OUT)
 PLATFORMS = ["instagram", "linkedin", "facebook", "tiktok", "x", "dribbble", "behance"]
 
 
@@ -80,23 +85,27 @@ def main():
         print(f"generating {N:,} records into {data} ...", flush=True)
         generate(data)
     size_mb = os.path.getsize(data) / 1e6
-    lake = os.path.join(OUT, f"lake-{time.time_ns()}")
-    partitioned = os.path.join(OUT, f"pyarrow-partitioned-{time.time_ns()}")
+    os.makedirs(LAKES, exist_ok=True)
+    lake = os.path.join(LAKES, f"lake-{time.time_ns()}")
+    partitioned = os.path.join(LAKES, f"pyarrow-partitioned-{time.time_ns()}")
+    single = os.path.join(LAKES, "pyarrow.parquet")
 
     wall_c, out, peak_c = timed([BIN, "--lake", lake, "--quiet", "import", data])
     landed = int(out.strip().splitlines()[1].split()[-2])
     assert landed == N, f"landed {landed} of {N}: {out}"
-    wall_p, out, peak_p = timed([sys.executable, "-c", PYARROW, data, os.path.join(OUT, "pyarrow.parquet")])
+    wall_p, out, peak_p = timed([sys.executable, "-c", PYARROW, data, single])
     assert int(out) == N
     wall_q, out, peak_q = timed([sys.executable, "-c", PYARROW_PARTITIONED, data, partitioned])
     assert int(out) == N
     files_c = len(glob.glob(os.path.join(lake, "raw/posts/*/*/*.parquet")))
     files_q = len(glob.glob(os.path.join(partitioned, "*/*/*.parquet")))
-    for done in glob.glob(os.path.join(OUT, "lake*")) + glob.glob(os.path.join(OUT, "pyarrow-partitioned-*")):
+    for done in glob.glob(os.path.join(LAKES, "lake-*")) + glob.glob(os.path.join(LAKES, "pyarrow-partitioned-*")):
         shutil.rmtree(done, ignore_errors=True)
+    if os.path.exists(single):
+        os.remove(single)
 
     print()
-    print(f"bench-import: {N:,} post records, {size_mb:,.0f} MB of NDJSON, {os.cpu_count()} cores")
+    print(f"bench-import: {N:,} post records, {size_mb:,.0f} MB of NDJSON, {os.cpu_count()} cores, lakes in {LAKES}")
     print(f"{'':<44}{'seconds':>9}{'records/s':>13}{'peak MB':>10}")
     print(f"{'creativeiq import (validated, partitioned)':<44}{wall_c:>9.2f}{N / wall_c:>13,.0f}{peak_c / 1024:>10,.0f}")
     print(f"{'pyarrow read_json + write_table (zstd)':<44}{wall_p:>9.2f}{N / wall_p:>13,.0f}{peak_p / 1024:>10,.0f}")
