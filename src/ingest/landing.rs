@@ -254,6 +254,13 @@ struct Partition {
     files: usize,
 }
 
+impl Partition {
+    /// Whether it holds enough rows to be written out before the end.
+    fn is_full(&self) -> bool {
+        self.rows.len() >= ROWS_PER_FILE
+    }
+}
+
 /// What a landing wrote.
 #[derive(Debug, Clone, Default)]
 pub struct LandingStats {
@@ -307,9 +314,7 @@ impl Landing {
 
     /// Whether a partition holds enough rows to be written out.
     pub fn has_full_partition(&self) -> bool {
-        self.partitions
-            .iter()
-            .any(|p| p.rows.len() >= ROWS_PER_FILE)
+        self.partitions.iter().any(Partition::is_full)
     }
 
     /// Adds one row (all contract columns, partition keys included).
@@ -396,8 +401,8 @@ impl Landing {
         self.seal_open();
         let mut due: Vec<usize> = (0..self.partitions.len())
             .filter(|&p| {
-                let rows = self.partitions[p].rows.len();
-                rows > 0 && (all || rows >= ROWS_PER_FILE)
+                let partition = &self.partitions[p];
+                !partition.rows.is_empty() && (all || partition.is_full())
             })
             .collect();
         // Written in key order, so the files list the same on every run.
