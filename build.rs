@@ -52,6 +52,24 @@ fn main() {
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("embedded.rs");
     std::fs::write(dest, out).unwrap();
     write_ml_versions(root);
+    wrap_zstd_contexts();
+}
+
+/// Links the binary so that zstd contexts are created and freed through
+/// `src/zstd_contexts.rs`, which keeps them for reuse (see there why).
+/// GNU ld and lld on Linux know `--wrap`; elsewhere zstd is linked as is.
+fn wrap_zstd_contexts() {
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") {
+        return;
+    }
+    for function in [
+        "ZSTD_createCCtx",
+        "ZSTD_freeCCtx",
+        "ZSTD_createDCtx",
+        "ZSTD_freeDCtx",
+    ] {
+        println!("cargo:rustc-link-arg-bins=-Wl,--wrap={function}");
+    }
 }
 
 /// The versions of the crates that fit models, from Cargo.lock, so every

@@ -3,6 +3,8 @@
 //! failed).
 
 mod cli;
+#[cfg(target_os = "linux")]
+mod zstd_contexts;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,237 @@
+//! zstd contexts kept for reuse, per thread.
+//!
+//! zstd 1.5.7 runs CPUID three times in every `ZSTD_createCCtx` and
+//! `ZSTD_createDCtx`, to check for BMI2. On a virtual machine each CPUID
+//! exits to the hypervisor, and parquet 59 creates a codec, holding one of
+//! each context, for every compressed column chunk it writes or reads. An
+//! import of 1,000,000 posts writes 2,324 small files, about 30,000 codecs:
+//! `perf` put 19% of its CPU time on the CPUID instructions of those two
+//! functions.
+//!
+//! The binary is linked with `--wrap` for the four functions that create
+//! and free contexts (see `build.rs`), so the calls zstd-safe makes land
+//! here. A freed context is reset to its defaults
+//! (`ZSTD_reset_session_and_parameters`, which keeps its memory) and kept,
+//! and the next create on the same thread takes it back. What is kept is
+//! bounded: a few dozen contexts per thread, of at most [`KEPT_BYTES`]
+//! each; the rest are freed as before, and a thread's contexts are freed
+//! when it ends.
+//!
+//! Nothing in the dependency tree uses static contexts (`ZSTD_initStatic*`),
+//! the one kind `ZSTD_freeCCtx` refuses to free: such a context would be
+//! kept here while its owner reuses its memory.
+
+use std::cell::RefCell;
+use std::ptr::NonNull;
+
+use zstd::zstd_safe::zstd_sys::{
+    ZSTD_CCtx, ZSTD_CCtx_reset, ZSTD_DCtx, ZSTD_DCtx_reset, ZSTD_ResetDirective, ZSTD_isError,
+    ZSTD_sizeof_CCtx, ZSTD_sizeof_DCtx,
+};
+
+/// Contexts of each kind kept per thread: a Parquet file's writer holds one
+/// codec per column at once (24 for `raw.posts`).
+const KEPT_PER_THREAD: usize = 32;
+
+/// The largest context kept. One that compressed or decompressed large
+/// frames holds large buffers; those are freed rather than kept.
+const KEPT_BYTES: usize = 2 << 20;
+
+extern "C" {
+    fn __real_ZSTD_createCCtx() -> *mut ZSTD_CCtx;
+    fn __real_ZSTD_freeCCtx(cctx: *mut ZSTD_CCtx) -> usize;
+    fn __real_ZSTD_createDCtx() -> *mut ZSTD_DCtx;
+    fn __real_ZSTD_freeDCtx(dctx: *mut ZSTD_DCtx) -> usize;
+}
+
+/// One thread's kept contexts.
+struct Kept {
+    compress: Vec<NonNull<ZSTD_CCtx>>,
+    decompress: Vec<NonNull<ZSTD_DCtx>>,
+}
+
+impl Drop for Kept {
+    fn drop(&mut self) {
+        for cctx in self.compress.drain(..) {
+            // SAFETY: kept contexts are owned by nobody else.
+            unsafe { __real_ZSTD_freeCCtx(cctx.as_ptr()) };
+        }
+        for dctx in self.decompress.drain(..) {
+            // SAFETY: as above.
+            unsafe { __real_ZSTD_freeDCtx(dctx.as_ptr()) };
+        }
+    }
+}
+
+thread_local! {
+    static KEPT: RefCell<Kept> = const {
+        RefCell::new(Kept { compress: Vec::new(), decompress: Vec::new() })
+    };
+}
+
+/// Takes a kept context with `take`, if the thread has one.
+fn take_kept<T>(take: impl FnOnce(&mut Kept) -> Option<NonNull<T>>) -> Option<NonNull<T>> {
+    KEPT.try_with(|kept| kept.try_borrow_mut().ok().and_then(|mut k| take(&mut k)))
+        .ok()
+        .flatten()
+}
+
+/// Keeps a context with `keep`; false when the thread keeps enough already
+/// (or is ending), and the caller frees it.
+fn keep(keep: impl FnOnce(&mut Kept) -> bool) -> bool {
+    KEPT.try_with(|kept| kept.try_borrow_mut().is_ok_and(|mut k| keep(&mut k)))
+        .unwrap_or(false)
+}
+
+/// `ZSTD_createCCtx`, for zstd-safe (see the module's text).
+#[no_mangle]
+pub extern "C" fn __wrap_ZSTD_createCCtx() -> *mut ZSTD_CCtx {
+    match take_kept(|k| k.compress.pop()) {
+        Some(cctx) => cctx.as_ptr(),
+        // SAFETY: plain FFI.
+        None => unsafe { __real_ZSTD_createCCtx() },
+    }
+}
+
+/// `ZSTD_freeCCtx`, for zstd-safe (see the module's text).
+///
+/// # Safety
+/// `cctx` is null or a context from `ZSTD_createCCtx` that the caller no
+/// longer uses, as for `ZSTD_freeCCtx`.
+#[no_mangle]
+pub unsafe extern "C" fn __wrap_ZSTD_freeCCtx(cctx: *mut ZSTD_CCtx) -> usize {
+    let Some(context) = NonNull::new(cctx) else {
+        return 0;
+    };
+    let reusable = ZSTD_isError(ZSTD_CCtx_reset(
+        cctx,
+        ZSTD_ResetDirective::ZSTD_reset_session_and_parameters,
+    )) == 0
+        && ZSTD_sizeof_CCtx(cctx) <= KEPT_BYTES;
+    if reusable
+        && keep(|k| {
+            k.compress.len() < KEPT_PER_THREAD && {
+                k.compress.push(context);
+                true
+            }
+        })
+    {
+        return 0;
+    }
+    __real_ZSTD_freeCCtx(cctx)
+}
+
+/// `ZSTD_createDCtx`, for zstd-safe (see the module's text).
+#[no_mangle]
+pub extern "C" fn __wrap_ZSTD_createDCtx() -> *mut ZSTD_DCtx {
+    match take_kept(|k| k.decompress.pop()) {
+        Some(dctx) => dctx.as_ptr(),
+        // SAFETY: plain FFI.
+        None => unsafe { __real_ZSTD_createDCtx() },
+    }
+}
+
+/// `ZSTD_freeDCtx`, for zstd-safe (see the module's text).
+///
+/// # Safety
+/// `dctx` is null or a context from `ZSTD_createDCtx` that the caller no
+/// longer uses, as for `ZSTD_freeDCtx`.
+#[no_mangle]
+pub unsafe extern "C" fn __wrap_ZSTD_freeDCtx(dctx: *mut ZSTD_DCtx) -> usize {
+    let Some(context) = NonNull::new(dctx) else {
+        return 0;
+    };
+    let reusable = ZSTD_isError(ZSTD_DCtx_reset(
+        dctx,
+        ZSTD_ResetDirective::ZSTD_reset_session_and_parameters,
+    )) == 0
+        && ZSTD_sizeof_DCtx(dctx) <= KEPT_BYTES;
+    if reusable
+        && keep(|k| {
+            k.decompress.len() < KEPT_PER_THREAD && {
+                k.decompress.push(context);
+                true
+            }
+        })
+    {
+        return 0;
+    }
+    __real_ZSTD_freeDCtx(dctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use zstd::bulk::{Compressor, Decompressor};
+
+    use super::*;
+
+    fn kept() -> (usize, usize) {
+        KEPT.with(|k| {
+            let k = k.borrow();
+            (k.compress.len(), k.decompress.len())
+        })
+    }
+
+    #[test]
+    fn freed_contexts_are_reset_kept_and_handed_out_again() {
+        // The test binary is linked like the program: zstd-safe's calls go
+        // through the wrappers above.
+        let text: Vec<u8> = (0..3_000u32)
+            .flat_map(|i| format!("post_{},{}\n", i, i % 977).into_bytes())
+            .collect();
+        let before = kept();
+        let compressed_first = {
+            let mut compressor = Compressor::new(19).unwrap();
+            compressor.compress(&text).unwrap()
+        };
+        let (compress, decompress) = kept();
+        assert_eq!(compress, before.0 + 1, "a freed compressor is kept");
+        // The kept context comes back with its defaults, not level 19: the
+        // same bytes at level 1 come out as a fresh context makes them.
+        let mut compressor = Compressor::new(1).unwrap();
+        assert_eq!(kept().0, before.0, "the next compressor takes it back");
+        let reused = compressor.compress(&text).unwrap();
+        let fresh = {
+            // SAFETY: plain FFI; the context is freed below.
+            let cctx = unsafe { __real_ZSTD_createCCtx() };
+            let mut out = vec![0u8; zstd::zstd_safe::compress_bound(text.len())];
+            let written = unsafe {
+                zstd::zstd_safe::zstd_sys::ZSTD_compressCCtx(
+                    cctx,
+                    out.as_mut_ptr().cast(),
+                    out.len(),
+                    text.as_ptr().cast(),
+                    text.len(),
+                    1,
+                )
+            };
+            unsafe { __real_ZSTD_freeCCtx(cctx) };
+            out.truncate(written);
+            out
+        };
+        assert_eq!(reused, fresh);
+        assert!(compressed_first.len() < reused.len(), "level 19 was used");
+        for frame in [&compressed_first, &reused] {
+            let mut decompressor = Decompressor::new().unwrap();
+            assert_eq!(
+                decompressor.decompress(frame, text.len()).unwrap(),
+                text,
+                "round trip"
+            );
+        }
+        assert_eq!(kept().1, decompress.max(1), "one decompressor, kept");
+    }
+
+    #[test]
+    fn a_thread_keeps_a_bounded_number() {
+        std::thread::spawn(|| {
+            let many: Vec<_> = (0..KEPT_PER_THREAD + 8)
+                .map(|_| Compressor::new(1).unwrap())
+                .collect();
+            drop(many);
+            assert_eq!(kept().0, KEPT_PER_THREAD);
+        })
+        .join()
+        .unwrap();
+    }
+}
