@@ -17,9 +17,13 @@
 //! each; the rest are freed as before, and a thread's contexts are freed
 //! when it ends.
 //!
-//! Nothing in the dependency tree uses static contexts (`ZSTD_initStatic*`),
-//! the one kind `ZSTD_freeCCtx` refuses to free: such a context would be
-//! kept here while its owner reuses its memory.
+//! A reset restores all that a context's owner can set in this build, which
+//! has neither zstd's worker threads (zstd-sys without `zstdmt`; a test
+//! checks) nor zstd-safe's `experimental` calls (several dictionaries at
+//! once, raw blocks): the state those leave behind survives a reset. And
+//! nothing in the tree uses static contexts (`ZSTD_initStatic*`), the one
+//! kind `ZSTD_freeCCtx` refuses to free: such a context would be kept here
+//! while its owner reuses its memory.
 
 use std::cell::RefCell;
 use std::ptr::NonNull;
@@ -162,6 +166,7 @@ pub unsafe extern "C" fn __wrap_ZSTD_freeDCtx(dctx: *mut ZSTD_DCtx) -> usize {
 #[cfg(test)]
 mod tests {
     use zstd::bulk::{Compressor, Decompressor};
+    use zstd::zstd_safe::{CParameter, DCtx, DParameter, InBuffer, OutBuffer};
 
     use super::*;
 
@@ -180,17 +185,25 @@ mod tests {
             .flat_map(|i| format!("post_{},{}\n", i, i % 977).into_bytes())
             .collect();
         let before = kept();
+        // A first owner sets what the next one does not: level 19, a
+        // checksum, no content size.
         let compressed_first = {
             let mut compressor = Compressor::new(19).unwrap();
+            compressor
+                .set_parameter(CParameter::ChecksumFlag(true))
+                .unwrap();
+            compressor
+                .set_parameter(CParameter::ContentSizeFlag(false))
+                .unwrap();
             compressor.compress(&text).unwrap()
         };
         let (compress, decompress) = kept();
         assert_eq!(compress, before.0 + 1, "a freed compressor is kept");
-        // The kept context comes back with its defaults, not level 19: the
-        // same bytes at level 1 come out as a fresh context makes them.
         let mut compressor = Compressor::new(1).unwrap();
         assert_eq!(kept().0, before.0, "the next compressor takes it back");
         let reused = compressor.compress(&text).unwrap();
+        // The kept context comes back with zstd's defaults: the same bytes
+        // come out as from a context never used.
         let fresh = {
             // SAFETY: plain FFI; the context is freed below.
             let cctx = unsafe { __real_ZSTD_createCCtx() };
@@ -210,7 +223,36 @@ mod tests {
             out
         };
         assert_eq!(reused, fresh);
-        assert!(compressed_first.len() < reused.len(), "level 19 was used");
+        assert_ne!(
+            compressed_first, reused,
+            "the first owner's settings applied"
+        );
+        // A stream decoder that allowed only 1 KiB windows is kept; the
+        // next one takes zstd's limit back and reads a larger window.
+        let stream = |window_log_max: Option<u32>| -> Result<Vec<u8>, usize> {
+            let mut dctx = DCtx::create();
+            if let Some(log) = window_log_max {
+                dctx.set_parameter(DParameter::WindowLogMax(log)).unwrap();
+            }
+            // Output a little at a time, so that zstd cannot decode the
+            // frame in one go (which needs no window, and skips the limit).
+            let mut input = InBuffer::around(&reused);
+            let mut out = Vec::new();
+            loop {
+                let mut step: Vec<u8> = Vec::with_capacity(4096);
+                let mut output = OutBuffer::around(&mut step);
+                let left = dctx.decompress_stream(&mut output, &mut input);
+                drop(output);
+                out.extend_from_slice(&step);
+                if left? == 0 {
+                    return Ok(out);
+                }
+            }
+        };
+        assert!(stream(Some(10)).is_err(), "the limit applied");
+        assert_eq!(kept().1, decompress + 1, "a freed decompressor is kept");
+        assert_eq!(stream(None).unwrap(), text);
+        assert_eq!(kept().1, decompress + 1, "and handed out again");
         for frame in [&compressed_first, &reused] {
             let mut decompressor = Decompressor::new().unwrap();
             assert_eq!(
@@ -219,7 +261,15 @@ mod tests {
                 "round trip"
             );
         }
-        assert_eq!(kept().1, decompress.max(1), "one decompressor, kept");
+    }
+
+    #[test]
+    fn zstd_runs_no_worker_threads() {
+        // A context that ran worker threads keeps a pool that a reset does
+        // not free: keeping contexts is sound only while zstd is built
+        // without them (zstd-sys without `zstdmt`).
+        let mut compressor = Compressor::new(1).unwrap();
+        assert!(compressor.set_parameter(CParameter::NbWorkers(1)).is_err());
     }
 
     #[test]
