@@ -242,7 +242,6 @@ mod tests {
                 let mut step: Vec<u8> = Vec::with_capacity(4096);
                 let mut output = OutBuffer::around(&mut step);
                 let left = dctx.decompress_stream(&mut output, &mut input);
-                drop(output);
                 out.extend_from_slice(&step);
                 if left? == 0 {
                     return Ok(out);
