@@ -73,94 +73,110 @@ thread_local! {
     };
 }
 
-/// Takes a kept context with `take`, if the thread has one.
-fn take_kept<T>(take: impl FnOnce(&mut Kept) -> Option<NonNull<T>>) -> Option<NonNull<T>> {
-    KEPT.try_with(|kept| kept.try_borrow_mut().ok().and_then(|mut k| take(&mut k)))
-        .ok()
-        .flatten()
+/// One kind of context: how zstd resets, measures, creates and frees it,
+/// and where a thread keeps it.
+struct Kind<T> {
+    kept: fn(&mut Kept) -> &mut Vec<NonNull<T>>,
+    reset: unsafe extern "C" fn(*mut T, ZSTD_ResetDirective) -> usize,
+    size: unsafe extern "C" fn(*const T) -> usize,
+    create: unsafe extern "C" fn() -> *mut T,
+    free: unsafe extern "C" fn(*mut T) -> usize,
 }
 
-/// Keeps a context with `keep`; false when the thread keeps enough already
-/// (or is ending), and the caller frees it.
-fn keep(keep: impl FnOnce(&mut Kept) -> bool) -> bool {
-    KEPT.try_with(|kept| kept.try_borrow_mut().is_ok_and(|mut k| keep(&mut k)))
-        .unwrap_or(false)
+const COMPRESS: Kind<ZSTD_CCtx> = Kind {
+    kept: |k| &mut k.compress,
+    reset: ZSTD_CCtx_reset,
+    size: ZSTD_sizeof_CCtx,
+    create: __real_ZSTD_createCCtx,
+    free: __real_ZSTD_freeCCtx,
+};
+
+const DECOMPRESS: Kind<ZSTD_DCtx> = Kind {
+    kept: |k| &mut k.decompress,
+    reset: ZSTD_DCtx_reset,
+    size: ZSTD_sizeof_DCtx,
+    create: __real_ZSTD_createDCtx,
+    free: __real_ZSTD_freeDCtx,
+};
+
+impl<T> Kind<T> {
+    /// A kept context if the thread has one, else a new one.
+    fn create(&self) -> *mut T {
+        let taken = KEPT.try_with(|kept| {
+            kept.try_borrow_mut()
+                .ok()
+                .and_then(|mut k| (self.kept)(&mut k).pop())
+        });
+        match taken.ok().flatten() {
+            Some(context) => context.as_ptr(),
+            // SAFETY: plain FFI.
+            None => unsafe { (self.create)() },
+        }
+    }
+
+    /// Resets and keeps `context`, or frees it when it is too large or
+    /// the thread keeps enough already (or is ending).
+    ///
+    /// # Safety
+    /// As for zstd's free: `context` is null or a context from zstd's
+    /// create that the caller no longer uses.
+    unsafe fn free(&self, context: *mut T) -> usize {
+        let Some(kept_context) = NonNull::new(context) else {
+            return 0;
+        };
+        let reset = (self.reset)(
+            context,
+            ZSTD_ResetDirective::ZSTD_reset_session_and_parameters,
+        );
+        let reusable = ZSTD_isError(reset) == 0 && (self.size)(context) <= KEPT_BYTES;
+        let kept = reusable
+            && KEPT
+                .try_with(|kept| {
+                    kept.try_borrow_mut().is_ok_and(|mut k| {
+                        let list = (self.kept)(&mut k);
+                        list.len() < KEPT_PER_THREAD && {
+                            list.push(kept_context);
+                            true
+                        }
+                    })
+                })
+                .unwrap_or(false);
+        if kept {
+            0
+        } else {
+            (self.free)(context)
+        }
+    }
 }
 
 /// `ZSTD_createCCtx`, for zstd-safe (see the module's text).
 #[no_mangle]
 pub extern "C" fn __wrap_ZSTD_createCCtx() -> *mut ZSTD_CCtx {
-    match take_kept(|k| k.compress.pop()) {
-        Some(cctx) => cctx.as_ptr(),
-        // SAFETY: plain FFI.
-        None => unsafe { __real_ZSTD_createCCtx() },
-    }
+    COMPRESS.create()
 }
 
 /// `ZSTD_freeCCtx`, for zstd-safe (see the module's text).
 ///
 /// # Safety
-/// `cctx` is null or a context from `ZSTD_createCCtx` that the caller no
-/// longer uses, as for `ZSTD_freeCCtx`.
+/// As for `ZSTD_freeCCtx`.
 #[no_mangle]
 pub unsafe extern "C" fn __wrap_ZSTD_freeCCtx(cctx: *mut ZSTD_CCtx) -> usize {
-    let Some(context) = NonNull::new(cctx) else {
-        return 0;
-    };
-    let reusable = ZSTD_isError(ZSTD_CCtx_reset(
-        cctx,
-        ZSTD_ResetDirective::ZSTD_reset_session_and_parameters,
-    )) == 0
-        && ZSTD_sizeof_CCtx(cctx) <= KEPT_BYTES;
-    if reusable
-        && keep(|k| {
-            k.compress.len() < KEPT_PER_THREAD && {
-                k.compress.push(context);
-                true
-            }
-        })
-    {
-        return 0;
-    }
-    __real_ZSTD_freeCCtx(cctx)
+    COMPRESS.free(cctx)
 }
 
 /// `ZSTD_createDCtx`, for zstd-safe (see the module's text).
 #[no_mangle]
 pub extern "C" fn __wrap_ZSTD_createDCtx() -> *mut ZSTD_DCtx {
-    match take_kept(|k| k.decompress.pop()) {
-        Some(dctx) => dctx.as_ptr(),
-        // SAFETY: plain FFI.
-        None => unsafe { __real_ZSTD_createDCtx() },
-    }
+    DECOMPRESS.create()
 }
 
 /// `ZSTD_freeDCtx`, for zstd-safe (see the module's text).
 ///
 /// # Safety
-/// `dctx` is null or a context from `ZSTD_createDCtx` that the caller no
-/// longer uses, as for `ZSTD_freeDCtx`.
+/// As for `ZSTD_freeDCtx`.
 #[no_mangle]
 pub unsafe extern "C" fn __wrap_ZSTD_freeDCtx(dctx: *mut ZSTD_DCtx) -> usize {
-    let Some(context) = NonNull::new(dctx) else {
-        return 0;
-    };
-    let reusable = ZSTD_isError(ZSTD_DCtx_reset(
-        dctx,
-        ZSTD_ResetDirective::ZSTD_reset_session_and_parameters,
-    )) == 0
-        && ZSTD_sizeof_DCtx(dctx) <= KEPT_BYTES;
-    if reusable
-        && keep(|k| {
-            k.decompress.len() < KEPT_PER_THREAD && {
-                k.decompress.push(context);
-                true
-            }
-        })
-    {
-        return 0;
-    }
-    __real_ZSTD_freeDCtx(dctx)
+    DECOMPRESS.free(dctx)
 }
 
 #[cfg(test)]
