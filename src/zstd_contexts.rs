@@ -56,14 +56,8 @@ struct Kept {
 
 impl Drop for Kept {
     fn drop(&mut self) {
-        for cctx in self.compress.drain(..) {
-            // SAFETY: kept contexts are owned by nobody else.
-            unsafe { __real_ZSTD_freeCCtx(cctx.as_ptr()) };
-        }
-        for dctx in self.decompress.drain(..) {
-            // SAFETY: as above.
-            unsafe { __real_ZSTD_freeDCtx(dctx.as_ptr()) };
-        }
+        COMPRESS.free_all(&mut self.compress);
+        DECOMPRESS.free_all(&mut self.decompress);
     }
 }
 
@@ -99,15 +93,18 @@ const DECOMPRESS: Kind<ZSTD_DCtx> = Kind {
     free: __real_ZSTD_freeDCtx,
 };
 
+/// Runs `f` on this thread's kept contexts; `None` while the thread is
+/// ending (or, which never happens, while they are borrowed already).
+fn with_kept<R>(f: impl FnOnce(&mut Kept) -> R) -> Option<R> {
+    KEPT.try_with(|kept| kept.try_borrow_mut().ok().map(|mut k| f(&mut k)))
+        .ok()
+        .flatten()
+}
+
 impl<T> Kind<T> {
     /// A kept context if the thread has one, else a new one.
     fn create(&self) -> *mut T {
-        let taken = KEPT.try_with(|kept| {
-            kept.try_borrow_mut()
-                .ok()
-                .and_then(|mut k| (self.kept)(&mut k).pop())
-        });
-        match taken.ok().flatten() {
+        match with_kept(|k| (self.kept)(k).pop()).flatten() {
             Some(context) => context.as_ptr(),
             // SAFETY: plain FFI.
             None => unsafe { (self.create)() },
@@ -130,21 +127,27 @@ impl<T> Kind<T> {
         );
         let reusable = ZSTD_isError(reset) == 0 && (self.size)(context) <= KEPT_BYTES;
         let kept = reusable
-            && KEPT
-                .try_with(|kept| {
-                    kept.try_borrow_mut().is_ok_and(|mut k| {
-                        let list = (self.kept)(&mut k);
-                        list.len() < KEPT_PER_THREAD && {
-                            list.push(kept_context);
-                            true
-                        }
-                    })
-                })
-                .unwrap_or(false);
+            && with_kept(|k| {
+                let list = (self.kept)(k);
+                let room = list.len() < KEPT_PER_THREAD;
+                if room {
+                    list.push(kept_context);
+                }
+                room
+            })
+            .unwrap_or(false);
         if kept {
             0
         } else {
             (self.free)(context)
+        }
+    }
+
+    /// Frees the contexts of `list`, a thread's kept ones.
+    fn free_all(&self, list: &mut Vec<NonNull<T>>) {
+        for context in list.drain(..) {
+            // SAFETY: kept contexts are owned by nobody else.
+            unsafe { (self.free)(context.as_ptr()) };
         }
     }
 }

@@ -46,7 +46,9 @@ pub(super) async fn import(
     };
     sink.prepare(only).map_err(ImportError::Usage)?;
     let file = std::fs::File::open(path).map_err(|e| input_error(e.to_string()))?;
-    let input_bytes = file.metadata().map_or(0, |m| m.len());
+    // The input's size, until its first block tells how many records it
+    // probably holds.
+    let mut input_bytes = file.metadata().ok().map(|m| m.len());
     let mut reader = BufReader::with_capacity(1 << 20, file);
     // The input's bytes, hashed as they are read for the batch name.
     let mut hashed = Xxh3::new();
@@ -73,9 +75,9 @@ pub(super) async fn import(
         bar.inc(block.len() as u64);
         let lines_before = line_no;
         let pieces = split_pieces(&block, &mut line_no);
-        if lines_before == blank_lines && !block.is_empty() {
+        if let Some(total) = input_bytes.take().filter(|_| !block.is_empty()) {
             let lines = (line_no - lines_before) as f64;
-            sink.expect_records((lines * input_bytes as f64 / block.len() as f64) as usize);
+            sink.expect_records((lines * total as f64 / block.len() as f64) as usize);
         }
         let previous = mapped_before.take();
         let (mapped, following) = rayon::join(

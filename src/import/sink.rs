@@ -104,9 +104,7 @@ pub(super) struct Sink {
     fallbacks: BTreeMap<String, String>,
     mappers: Arc<[RowMapper]>,
     landings: BTreeMap<String, Landing>,
-    seen: HashMap<u128, i64, BuildHasherDefault<KeyHasher>>,
-    // Records the input is expected to hold, to size `seen` once.
-    expected_records: usize,
+    seen: DuplicateCheck,
     rejects: Option<RejectLog>,
     report: InputReport,
 }
@@ -141,8 +139,7 @@ impl Sink {
             fallbacks: fallbacks.clone(),
             mappers: Arc::from(Vec::new()),
             landings: BTreeMap::new(),
-            seen: HashMap::default(),
-            expected_records: 0,
+            seen: DuplicateCheck::default(),
             rejects: None,
             report: InputReport {
                 input: input.to_string(),
@@ -200,7 +197,7 @@ impl Sink {
     pub(super) fn expect_records(&mut self, records: usize) {
         // A first block of short records may promise too many; past this,
         // growing by doubling costs little beside the records themselves.
-        self.expected_records = records.min(1 << 24);
+        self.seen.expected = records.min(1 << 24);
     }
 
     /// Takes one record's outcome: lands its rows or logs its reject.
@@ -213,14 +210,7 @@ impl Sink {
         let mapper = &self.mappers[mapper_index];
         if let Some(hash) = rows.first().and_then(|row| mapper.key_hash(row)) {
             let key = || mapper.key(&rows[0]).unwrap_or_default();
-            if let Err(reject) = check_unique(
-                &mut self.seen,
-                self.expected_records,
-                mapper,
-                hash,
-                record_no,
-                key,
-            ) {
+            if let Err(reject) = self.seen.check(mapper, hash, record_no, key) {
                 return self.reject(record_no, Some(mapper_index), &reject, raw);
             }
         }
@@ -261,14 +251,7 @@ impl Sink {
             if let Some(hash) = rows.key {
                 let mapper = &self.mappers[rows.mapper];
                 let key = || key_of(&self.mappers, record);
-                if let Err(reject) = check_unique(
-                    &mut self.seen,
-                    self.expected_records,
-                    mapper,
-                    hash,
-                    record.no,
-                    key,
-                ) {
+                if let Err(reject) = self.seen.check(mapper, hash, record.no, key) {
                     self.reject(record.no, Some(rows.mapper), &reject, raw().trim_end());
                     continue;
                 }
@@ -384,29 +367,39 @@ impl Sink {
     }
 }
 
-/// Refuses a record whose unique key an earlier record of the input has.
-/// `expected` sizes `seen` at its first key.
-fn check_unique(
-    seen: &mut HashMap<u128, i64, BuildHasherDefault<KeyHasher>>,
+/// The unique keys of the input's records so far (as hashes), each with the
+/// record that had it first.
+#[derive(Default)]
+struct DuplicateCheck {
+    first_seen: HashMap<u128, i64, BuildHasherDefault<KeyHasher>>,
+    // Records the input is expected to hold: the table is sized once, at
+    // its first key.
     expected: usize,
-    mapper: &RowMapper,
-    hash: u128,
-    record_no: i64,
-    key: impl FnOnce() -> Vec<String>,
-) -> Result<(), Reject> {
-    if seen.is_empty() {
-        seen.reserve(expected);
-    }
-    match seen.entry(hash) {
-        Entry::Occupied(first) => Err(Reject::record(format!(
-            "duplicate {} ({}) in this input; first seen at record {}",
-            mapper.contract().unique_in_input.join(", "),
-            key().join(", "),
-            first.get()
-        ))),
-        Entry::Vacant(slot) => {
-            slot.insert(record_no);
-            Ok(())
+}
+
+impl DuplicateCheck {
+    /// Refuses a record whose unique key an earlier record of the input has.
+    fn check(
+        &mut self,
+        mapper: &RowMapper,
+        hash: u128,
+        record_no: i64,
+        key: impl FnOnce() -> Vec<String>,
+    ) -> Result<(), Reject> {
+        if self.first_seen.is_empty() {
+            self.first_seen.reserve(self.expected);
+        }
+        match self.first_seen.entry(hash) {
+            Entry::Occupied(first) => Err(Reject::record(format!(
+                "duplicate {} ({}) in this input; first seen at record {}",
+                mapper.contract().unique_in_input.join(", "),
+                key().join(", "),
+                first.get()
+            ))),
+            Entry::Vacant(slot) => {
+                slot.insert(record_no);
+                Ok(())
+            }
         }
     }
 }
