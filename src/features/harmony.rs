@@ -1,11 +1,12 @@
 //! Colour relationships: Ke et al. hue count, the hue-template harmony of the
 //! palette ([`crate::hue_template`]), the fit of the image's hue peaks to
-//! the classic colour schemes, and WCAG contrast between the two main
-//! colours.
+//! the classic colour schemes, the arcs between its main hues, and WCAG
+//! contrast between the two main colours.
 
 use super::lab::{contrast_ratio, hue_saturation, relative_luminance};
 use super::palette::Swatch;
 use super::pixels::HUE_BINS;
+use super::resize::SmallImage;
 use crate::hue_template::arc;
 
 /// Palette colours less saturated than this are greys and carry no hue.
@@ -70,7 +71,10 @@ const PEAK_MIN_IMAGE_SHARE: f64 = 0.0005;
 /// sectors) takes in nearly any three hues, this tells a designed scheme
 /// from hues picked apart.
 pub(super) fn scheme_fit(hist: &[u64; HUE_BINS], pixels: u64) -> f64 {
-    let peaks = hue_peaks(hist, pixels);
+    let peaks: Vec<f64> = hue_peaks(&hist.map(|c| c as f64), pixels)
+        .into_iter()
+        .map(|(hue, _)| hue)
+        .collect();
     if peaks.len() < 2 {
         return 100.0;
     }
@@ -96,31 +100,90 @@ pub(super) fn scheme_fit(hist: &[u64; HUE_BINS], pixels: u64) -> f64 {
     (100.0 * (1.0 - best / 180.0)).clamp(0.0, 100.0)
 }
 
-/// The hues of [`scheme_fit`]: bins that hold at least as many pixels as
-/// their left neighbour and more than their right one (a plateau gives one
-/// peak), above both minimum shares. A peak's hue is its bin centre moved
-/// towards the fuller neighbour by the three bins' centroid.
+/// The hue peaks of a histogram of `hist.len()` equal bins over an image of
+/// `pixels` pixels, each with its bin's count: bins that hold at least as
+/// many pixels as their left neighbour and more than their right one (a
+/// plateau gives one peak), above both minimum shares. A peak's hue is its
+/// bin centre moved towards the fuller neighbour by the three bins'
+/// centroid.
 ///
 /// Peaks rather than runs of filled bins: a gradient between two clashing
 /// hues fills the bins between them and would merge them into one.
-fn hue_peaks(hist: &[u64; HUE_BINS], pixels: u64) -> Vec<f64> {
-    let chromatic: u64 = hist.iter().sum();
-    let floor = (PEAK_MIN_CHROMATIC_SHARE * chromatic as f64)
+fn hue_peaks(hist: &[f64], pixels: u64) -> Vec<(f64, f64)> {
+    let bins = hist.len();
+    let chromatic: f64 = hist.iter().sum();
+    let floor = (PEAK_MIN_CHROMATIC_SHARE * chromatic)
         .max(PEAK_MIN_IMAGE_SHARE * pixels as f64)
         .max(1.0);
-    let bin_degrees = 360.0 / HUE_BINS as f64;
-    (0..HUE_BINS)
+    let bin_degrees = 360.0 / bins as f64;
+    (0..bins)
         .filter_map(|i| {
-            let count = hist[i] as f64;
-            let left = hist[(i + HUE_BINS - 1) % HUE_BINS] as f64;
-            let right = hist[(i + 1) % HUE_BINS] as f64;
+            let count = hist[i];
+            let left = hist[(i + bins - 1) % bins];
+            let right = hist[(i + 1) % bins];
             let is_peak = count >= floor && count >= left && count > right;
             is_peak.then(|| {
                 let shift = (right - left) / (left + count + right);
-                ((i as f64 + 0.5 + shift) * bin_degrees).rem_euclid(360.0)
+                (
+                    ((i as f64 + 0.5 + shift) * bin_degrees).rem_euclid(360.0),
+                    count,
+                )
             })
         })
         .collect()
+}
+
+/// Bins of the hue histogram behind [`hue_arcs`]: 5°, fine enough to part
+/// analogous hues 30° apart, which the 18° Ke bins merge.
+const ARC_BINS: usize = 72;
+
+/// Pixels less saturated than this (HSV) carry no hue for [`hue_arcs`], nor
+/// do pixels darker than [`ARC_MIN_VALUE`]. Unlike the Ke gates, light
+/// pixels count: the pale tints of a light design carry its hues too.
+const ARC_MIN_SATURATION: f32 = 0.2;
+const ARC_MIN_VALUE: f32 = 0.15 * 255.0;
+
+/// `hue_arc_small`, `hue_arc_mid`, `hue_arc_large`: the arcs (degrees,
+/// 0..180) between the three strongest hue peaks of the working image,
+/// smallest first; 0 for each arc that fewer than three peaks leave out.
+///
+/// Where [`scheme_fit`] judges the hues against fixed schemes, these give a
+/// model the hue geometry itself (two hues 30° apart, a third opposite; or
+/// three hues spread 105° and 110° apart), so that it learns which
+/// relations its platform rewards, including ones no classic scheme names.
+///
+/// The histogram is smoothed by [1, 2, 1] so that a hue on a bin border
+/// makes one peak.
+pub(super) fn hue_arcs(img: &SmallImage) -> [f64; 3] {
+    let mut hist = [0f64; ARC_BINS];
+    for &[r, g, b] in &img.rgb {
+        let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+        if max <= ARC_MIN_VALUE || (max - min) <= ARC_MIN_SATURATION * max {
+            continue;
+        }
+        let (hue, _) = hue_saturation([f64::from(r), f64::from(g), f64::from(b)]);
+        hist[((hue / 360.0 * ARC_BINS as f64) as usize).min(ARC_BINS - 1)] += 1.0;
+    }
+    let smoothed: Vec<f64> = (0..ARC_BINS)
+        .map(|i| {
+            0.25 * hist[(i + ARC_BINS - 1) % ARC_BINS]
+                + 0.5 * hist[i]
+                + 0.25 * hist[(i + 1) % ARC_BINS]
+        })
+        .collect();
+    let mut peaks = hue_peaks(&smoothed, (img.w * img.h) as u64);
+    peaks.sort_by(|a, b| b.1.total_cmp(&a.1));
+    peaks.truncate(3);
+    let mut arcs = [0f64; 3];
+    let pairs = [(0, 1), (0, 2), (1, 2)];
+    let mut found: Vec<f64> = pairs
+        .iter()
+        .filter(|&&(_, j)| j < peaks.len())
+        .map(|&(i, j)| arc(peaks[i].0, peaks[j].0))
+        .collect();
+    found.sort_by(f64::total_cmp);
+    arcs[..found.len()].copy_from_slice(&found);
+    arcs
 }
 
 /// WCAG contrast ratio between the two largest palette colours (1 with
@@ -218,22 +281,73 @@ mod tests {
     #[test]
     fn peaks_sit_between_their_bins_and_across_the_seam() {
         // Bins 19 (351°) and 0 (9°) equally full: one peak at 0°.
-        let mut seam = [0u64; HUE_BINS];
-        seam[19] = 1000;
-        seam[0] = 1000;
+        let mut seam = [0f64; HUE_BINS];
+        seam[19] = 1000.0;
+        seam[0] = 1000.0;
         let peaks = hue_peaks(&seam, 20_000);
         assert_eq!(peaks.len(), 1, "{peaks:?}");
-        assert!(arc(peaks[0], 0.0) < 1e-9, "{peaks:?}");
+        assert!(arc(peaks[0].0, 0.0) < 1e-9, "{peaks:?}");
         // A fuller right neighbour pulls the peak right of its centre.
-        let mut leaning = [0u64; HUE_BINS];
-        leaning[5] = 1000;
-        leaning[6] = 500;
+        let mut leaning = [0f64; HUE_BINS];
+        leaning[5] = 1000.0;
+        leaning[6] = 500.0;
         let peaks = hue_peaks(&leaning, 20_000);
         assert_eq!(peaks.len(), 1);
         assert!(
-            (peaks[0] - (5.5 + 1.0 / 3.0) * 18.0).abs() < 1e-9,
+            (peaks[0].0 - (5.5 + 1.0 / 3.0) * 18.0).abs() < 1e-9,
             "{peaks:?}"
         );
+    }
+
+    /// A 100 x 100 working image: `fills` are (hue in degrees, pixels) of
+    /// fully saturated colour, the rest mid grey.
+    fn painted(fills: &[(f64, usize)]) -> SmallImage {
+        let mut rgb = Vec::new();
+        for &(hue, n) in fills {
+            // HSV with S = V = 1: the sextant ramps.
+            let ramp = |k: f64| {
+                let x = (k + hue / 60.0).rem_euclid(6.0);
+                255.0 * (1.0 - (x.min(4.0 - x).clamp(0.0, 1.0))) as f32
+            };
+            rgb.extend(std::iter::repeat_n([ramp(5.0), ramp(3.0), ramp(1.0)], n));
+        }
+        rgb.resize(100 * 100, [128.0; 3]);
+        SmallImage {
+            w: 100,
+            h: 100,
+            rgb,
+        }
+    }
+
+    #[test]
+    fn hue_arcs_measure_the_three_strongest_hues() {
+        // The fill colours really have these hues.
+        for hue in [0.0, 30.0, 200.0, 330.0] {
+            let (h, s) = hue_saturation(painted(&[(hue, 1)]).rgb[0].map(f64::from));
+            assert!(arc(h, hue) < 0.5 && s > 0.99, "{hue}: {h} {s}");
+        }
+        // Hues are put at bin centres (2.5°, 7.5°, ...): a peak reads to
+        // its bin, 5° wide.
+        let close = |a: [f64; 3], b: [f64; 3]| a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1.0);
+        // Analogous hues 30° apart, which one 18° Ke bin pair would merge.
+        let analogous = hue_arcs(&painted(&[(102.5, 3000), (132.5, 1000), (72.5, 1000)]));
+        assert!(close(analogous, [30.0, 30.0, 60.0]), "{analogous:?}");
+        // Hues spread as no classic scheme spreads them.
+        let discordant = hue_arcs(&painted(&[(12.5, 3000), (117.5, 1000), (227.5, 1000)]));
+        assert!(close(discordant, [105.0, 110.0, 145.0]), "{discordant:?}");
+        // A fourth, weaker hue does not count; two hues make one arc.
+        let four = hue_arcs(&painted(&[
+            (10.0, 3000),
+            (115.0, 1000),
+            (225.0, 1000),
+            (300.0, 300),
+        ]));
+        assert!(close(four, discordant), "{four:?}");
+        let two = hue_arcs(&painted(&[(12.5, 3000), (192.5, 1000)]));
+        assert!(close(two, [180.0, 0.0, 0.0]), "{two:?}");
+        // Greys, and a few stray pixels, carry no hue.
+        assert_eq!(hue_arcs(&painted(&[])), [0.0; 3]);
+        assert_eq!(hue_arcs(&painted(&[(12.5, 3000), (192.5, 3)])), [0.0; 3]);
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub use self::record::{DesignFeatures, FEATURE_NAMES};
 pub(crate) use self::lab::{lab_to_rgb, rgb_to_lab};
 
 /// Version of the extraction rules; stored with every feature row.
-pub const EXTRACTOR_VERSION: &str = "5";
+pub const EXTRACTOR_VERSION: &str = "6";
 
 /// Canny hysteresis thresholds of FEATURES.md.
 const CANNY_LOW: i32 = 100;
@@ -114,6 +114,7 @@ fn extract_timed(
     lap("layout");
     let palette_contrast = harmony::palette_contrast(&swatches);
     let edge_count = edges.iter().filter(|&&e| e).count();
+    let hue_arcs = harmony::hue_arcs(&small);
     let features = DesignFeatures {
         width: img.width(),
         height: img.height(),
@@ -152,6 +153,9 @@ fn extract_timed(
             u64::from(img.width()) * u64::from(img.height()),
         ),
         thumbnail_edges: grey::thumbnail_edges(&grey.y, small.w, small.h),
+        hue_arc_small: hue_arcs[0],
+        hue_arc_mid: hue_arcs[1],
+        hue_arc_large: hue_arcs[2],
     };
     lap("harmony, record");
     features

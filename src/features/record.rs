@@ -82,6 +82,17 @@ pub struct DesignFeatures {
     /// FEATURES.md; rows of extractor 3 and before read as 0).
     #[serde(default)]
     pub thumbnail_edges: f64,
+    /// Smallest arc (degrees, 0..180) between the three strongest hues of
+    /// the working image (not in FEATURES.md; 0 with fewer than two hues,
+    /// and for rows of extractor 5 and before).
+    #[serde(default)]
+    pub hue_arc_small: f64,
+    /// Middle arc between the three strongest hues (0 with fewer than three).
+    #[serde(default)]
+    pub hue_arc_mid: f64,
+    /// Largest arc between the three strongest hues (0 with fewer than three).
+    #[serde(default)]
+    pub hue_arc_large: f64,
 }
 
 fn full_fit() -> f64 {
@@ -123,6 +134,9 @@ pub const FEATURE_NAMES: &[&str] = &[
     "readability",
     "scheme_fit",
     "thumbnail_edges",
+    "hue_arc_small",
+    "hue_arc_mid",
+    "hue_arc_large",
 ];
 
 impl DesignFeatures {
@@ -162,6 +176,9 @@ impl DesignFeatures {
             self.readability,
             self.scheme_fit,
             self.thumbnail_edges,
+            self.hue_arc_small,
+            self.hue_arc_mid,
+            self.hue_arc_large,
         ]
     }
 
@@ -219,6 +236,9 @@ impl DesignFeatures {
             readability: v[30],
             scheme_fit: v[31],
             thumbnail_edges: v[32],
+            hue_arc_small: v[33],
+            hue_arc_mid: v[34],
+            hue_arc_large: v[35],
         })
     }
 }
@@ -264,6 +284,9 @@ mod tests {
             readability: 0.0,
             scheme_fit: 92.5,
             thumbnail_edges: 0.125,
+            hue_arc_small: 30.0,
+            hue_arc_mid: 150.0,
+            hue_arc_large: 180.0,
         };
         let json = serde_json::to_value(&f).expect("serialises");
         let values = f.values();

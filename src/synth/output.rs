@@ -82,6 +82,7 @@ pub fn image_path(file_name: &str) -> String {
 /// export/posts.ndjson          posts in the seed's post format (creativeiq import lands them)
 /// export/ab_tests.json         A/B tests in the seed's format
 /// truth/posts.ndjson           per post: design, expected rate, design and context terms, label, noise-free score
+/// truth/designs.ndjson         per design: layout, palette recipe and measured properties (the design term's inputs)
 /// truth/ab_tests.ndjson        per test: what changed, each arm's true rates
 /// truth/accounts.ndjson        accounts and their followers
 /// truth/ground_truth.json      the weights, noise and shift used
@@ -141,8 +142,8 @@ pub fn write(
 }
 
 /// Writes the truth of `world` into `dir` (the `truth/` folder of
-/// [`write`]): posts.ndjson, ab_tests.ndjson, accounts.ndjson,
-/// ground_truth.json and ceiling.json. The simulator writes the same files
+/// [`write`]): posts.ndjson, designs.ndjson, ab_tests.ndjson,
+/// accounts.ndjson, ground_truth.json and ceiling.json. The simulator writes the same files
 /// for the world it serves (`sim serve --truth-dir`).
 pub fn write_truth(world: &SynthWorld, dir: &Path) -> Result<(), SynthError> {
     write_truth_as(world, dir, |p| p.id.clone())
@@ -168,6 +169,21 @@ pub fn write_truth_as(
         })
         .collect();
     write_file(&dir.join("posts.ndjson"), posts.as_bytes())?;
+    // A design's properties are what its design term is computed from: a
+    // model's holdout error can be traced to the property it misreads.
+    let designs: String = world
+        .designs
+        .iter()
+        .map(|d| {
+            json_line(&serde_json::json!({
+                "id": d.id,
+                "layout": d.layout,
+                "palette": d.palette,
+                "properties": d.properties,
+            }))
+        })
+        .collect();
+    write_file(&dir.join("designs.ndjson"), designs.as_bytes())?;
     let tests: String = world.experiments.iter().map(json_line).collect();
     write_file(&dir.join("ab_tests.ndjson"), tests.as_bytes())?;
     let accounts: String = world.accounts.iter().map(json_line).collect();

@@ -429,10 +429,13 @@ fn paint_shape(canvas: &mut Canvas, shape: &Shape, s: f32) {
         ),
         ShapeKind::Ring { stroke } => {
             let (r, t) = (half[0], (stroke * s).max(1.0));
+            // The stroke is centred on the radius: its outer half lies
+            // beyond `half`.
+            let reach = r + 0.5 * t;
             fill_sdf(
                 canvas,
                 centre,
-                half,
+                [reach, reach],
                 shape.alpha,
                 1.0,
                 move |dx, dy| (len(dx, dy) - r).abs() - 0.5 * t,
@@ -690,6 +693,30 @@ mod tests {
             (0.0, 0.0, 0.0)
         );
         assert!((s.brightness - 128.0 / 255.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_ring_is_round_to_the_outside_of_its_stroke() {
+        let mut canvas = Canvas {
+            w: 100,
+            h: 100,
+            px: vec![255; 100 * 100 * 3],
+        };
+        let ring = Shape {
+            kind: ShapeKind::Ring { stroke: 10.0 },
+            centre: [50.0, 50.0],
+            half: [30.0, 30.0],
+            colour: [0, 0, 0],
+            alpha: 1.0,
+        };
+        paint_shape(&mut canvas, &ring, 1.0);
+        let ink = |x: f32, y: f32| canvas.px[(y as usize * 100 + x as usize) * 3] < 128;
+        // 33 px out, inside the stroke's outer half (30 ± 5), straight out
+        // and on the diagonal alike; 37 px out is past it.
+        for (dx, dy) in [(1.0, 0.0), (0.0, -1.0), (0.7071, 0.7071)] {
+            assert!(ink(50.0 + 33.0 * dx, 50.0 + 33.0 * dy), "{dx} {dy}");
+            assert!(!ink(50.0 + 37.0 * dx, 50.0 + 37.0 * dy), "{dx} {dy}");
+        }
     }
 
     #[test]

@@ -240,6 +240,22 @@ fn the_reported_ceiling_matches_a_direct_computation_from_the_written_files() {
             at.month(),
         ));
     }
+    // Every post's design is in designs.ndjson, with the properties its
+    // image's own truth file gives.
+    let designs: std::collections::HashMap<String, Value> =
+        ndjson(&out.join("truth/designs.ndjson"))
+            .into_iter()
+            .map(|d| (d["id"].as_str().unwrap().to_string(), d))
+            .collect();
+    for t in &truth {
+        let id = t["design"].as_str().unwrap();
+        let image: Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join(format!("images/{id}.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(designs[id]["properties"], image["properties"], "{id}");
+        assert_eq!(designs[id]["palette"], image["palette"], "{id}");
+    }
     let label = direct_percentiles(&keys, &observed);
     let clean = direct_percentiles(&keys, &expected);
     for (i, t) in truth.iter().enumerate() {

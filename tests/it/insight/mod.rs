@@ -31,6 +31,15 @@ pub fn feature_row(sha256: &str, overrides: &[(&str, f64)]) -> Value {
         "readability": 0.0, "scheme_fit": 95.0, "thumbnail_edges": 0.05,
         "extracted_at": "2024-05-01T00:00:00Z",
     });
+    // Set apart: one more entry in the literal above overflows json!'s
+    // recursion limit.
+    for (name, arc) in [
+        ("hue_arc_small", 30.0),
+        ("hue_arc_mid", 150.0),
+        ("hue_arc_large", 180.0),
+    ] {
+        row[name] = json!(arc);
+    }
     for (name, value) in overrides {
         let integer = [
             "width",
