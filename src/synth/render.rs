@@ -713,7 +713,8 @@ mod tests {
         let ink = |x: f32, y: f32| canvas.px[(y as usize * 100 + x as usize) * 3] < 128;
         // 33 px out, inside the stroke's outer half (30 ± 5), straight out
         // and on the diagonal alike; 37 px out is past it.
-        for (dx, dy) in [(1.0, 0.0), (0.0, -1.0), (0.7071, 0.7071)] {
+        let diagonal = std::f32::consts::FRAC_1_SQRT_2;
+        for (dx, dy) in [(1.0, 0.0), (0.0, -1.0), (diagonal, diagonal)] {
             assert!(ink(50.0 + 33.0 * dx, 50.0 + 33.0 * dy), "{dx} {dy}");
             assert!(!ink(50.0 + 37.0 * dx, 50.0 + 37.0 * dy), "{dx} {dy}");
         }
