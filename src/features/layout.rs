@@ -19,8 +19,13 @@ const GRID_HALF_WIDTH: usize = 1;
 /// A dominant line must gather edge pixels along at least this share of the
 /// image's extent; texture rarely lines up that far.
 const GRID_MIN_RUN: f64 = 0.15;
-/// Cell side (pixels) of the coarse grid on which focal regions are found.
+/// Cell side (pixels) of the coarse grid on which focal regions are counted.
 const FOCAL_CELL: usize = 16;
+/// Cell side (pixels) of the grid on which [`subject_thirds`] finds the
+/// subject. Finer than [`FOCAL_CELL`]: a small subject beside decoration
+/// stays a region of its own. On 300 synthetic designs, 16, 8 and 4 px
+/// follow the true placement at Spearman 0.85, 0.88 and 0.90 (2 px: 0.87).
+const SUBJECT_CELL: usize = 4;
 const MAX_FOCAL: u32 = 9;
 /// What a focal region that touches the image's edge weighs, against one
 /// framed whole, when [`subject_thirds`] picks the subject.
@@ -286,9 +291,10 @@ fn window(profile: &[f64], c: usize) -> &[f64] {
 }
 
 /// The coarse weight grid of focal regions: the mean weight of each
-/// [`FOCAL_CELL`] cell, and which cells are hot (above mean + 1.5 std and
+/// `cell` x `cell` block, and which cells are hot (above mean + 1.5 std and
 /// above a quarter of the peak cell); `None` when nothing stands out.
 struct FocalGrid {
+    cell: usize,
     gw: usize,
     gh: usize,
     cells: Vec<f64>,
@@ -296,13 +302,13 @@ struct FocalGrid {
 }
 
 impl FocalGrid {
-    fn new(weight: &[f32], w: usize, h: usize) -> Option<Self> {
-        let (gw, gh) = (w.div_ceil(FOCAL_CELL), h.div_ceil(FOCAL_CELL));
+    fn new(weight: &[f32], w: usize, h: usize, cell: usize) -> Option<Self> {
+        let (gw, gh) = (w.div_ceil(cell), h.div_ceil(cell));
         let mut cells = vec![0f64; gw * gh];
         let mut area = vec![0f64; gw * gh];
         for y in 0..h {
             for x in 0..w {
-                let c = (y / FOCAL_CELL) * gw + x / FOCAL_CELL;
+                let c = (y / cell) * gw + x / cell;
                 cells[c] += f64::from(weight[y * w + x]);
                 area[c] += 1.0;
             }
@@ -319,7 +325,13 @@ impl FocalGrid {
         }
         let thr = (mean + 1.5 * std).max(0.25 * peak);
         let hot = cells.iter().map(|&c| c >= thr).collect();
-        Some(Self { gw, gh, cells, hot })
+        Some(Self {
+            cell,
+            gw,
+            gh,
+            cells,
+            hot,
+        })
     }
 }
 
@@ -327,7 +339,7 @@ impl FocalGrid {
 /// 8-connectedly; regions holding under 10% of the largest one's weight are
 /// noise. Capped at [`MAX_FOCAL`].
 fn focal_points(weight: &[f32], w: usize, h: usize) -> u32 {
-    let Some(grid) = FocalGrid::new(weight, w, h) else {
+    let Some(grid) = FocalGrid::new(weight, w, h, FOCAL_CELL) else {
         return 0;
     };
     let masses: Vec<f64> = component_masses(&grid).iter().map(|c| c.sum).collect();
@@ -354,7 +366,7 @@ fn subject_thirds(weight: &[f32], w: usize, h: usize, text: &[BBox]) -> f64 {
             row[x0..x1].fill(0.0);
         }
     }
-    let Some(grid) = FocalGrid::new(&masked, w, h) else {
+    let Some(grid) = FocalGrid::new(&masked, w, h, SUBJECT_CELL) else {
         return 0.0;
     };
     // A region around a text line's centre is the card or button that
@@ -363,8 +375,8 @@ fn subject_thirds(weight: &[f32], w: usize, h: usize, text: &[BBox]) -> f64 {
     let holds_text = |c: &Component| {
         text.iter().any(|t| {
             let (tx, ty) = ((t.x0 + t.x1) / 2, (t.y0 + t.y1) / 2);
-            (c.x0 * FOCAL_CELL..c.x1 * FOCAL_CELL).contains(&tx)
-                && (c.y0 * FOCAL_CELL..c.y1 * FOCAL_CELL).contains(&ty)
+            (c.x0 * grid.cell..c.x1 * grid.cell).contains(&tx)
+                && (c.y0 * grid.cell..c.y1 * grid.cell).contains(&ty)
         })
     };
     // A region the frame cuts is mostly decoration running off the page or
@@ -385,7 +397,7 @@ fn subject_thirds(weight: &[f32], w: usize, h: usize, text: &[BBox]) -> f64 {
     let Some(subject) = heaviest(free).or_else(|| heaviest(containers)) else {
         return 0.0;
     };
-    let cell = FOCAL_CELL as f64;
+    let cell = grid.cell as f64;
     let cx = ((subject.x0 + subject.x1) as f64 * cell / 2.0).min(w as f64);
     let cy = ((subject.y0 + subject.y1) as f64 * cell / 2.0).min(h as f64);
     thirds_score(cx, cy, w as f64, h as f64)
