@@ -32,12 +32,12 @@
 //! |---|---|---|
 //! | `colorfulness` | Hasler–Süsstrunk M3 of the pixels | `colorfulness` |
 //! | `complexity` | share of pixels whose luma steps by more than 48 to the right or down neighbour, / 0.1, capped at 1 | `edge_density`, `grey_entropy` |
-//! | `harmony` | the recipe's harmony: 1 = hues on the scheme's offsets, 0 = hues at offsets 0°, 105°, 215° that fit no scheme | `scheme_fit`, `color_harmony`, `hue_count` |
+//! | `harmony` | the recipe's harmony: 1 = hues on the scheme's offsets, 0 = hues at offsets 0°, 105°, 215° that fit no scheme | `hue_arc_small`, `hue_arc_mid`, `hue_arc_large`, `scheme_fit`, `color_harmony`, `hue_count` |
 //! | `text_contrast` | median WCAG contrast of the text lines against their ground (1 without text) | `text_contrast` |
 //! | `text_coverage` | union of the lines' ink boxes / image area | `text_coverage` |
 //! | `text_size` | median ink-box height / image height | line heights in `readability` |
 //! | `readability` | `c (0.6 + 0.4 s)` with `c = clamp(ln(contrast / 1.5) / ln(7 / 1.5))`, `s = clamp((text_size - 0.01) / 0.03)`; 0 without text | `readability` |
-//! | `thirds` | `clamp(1 - d / 0.2)`, `d` = distance of the focal point to the nearest thirds intersection / diagonal; 0 without a focal object | `rule_of_thirds` |
+//! | `thirds` | `clamp(1 - d / 0.2)`, `d` = distance of the focal point to the nearest thirds intersection / diagonal; 0 without a focal object | `subject_thirds`, `rule_of_thirds` |
 //! | `aspect_ratio` | width / height | `aspect_ratio`, `platform_aspect_fit` |
 //!
 //! # The ground-truth function
