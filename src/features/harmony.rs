@@ -145,15 +145,18 @@ const ARC_MIN_VALUE: f32 = 0.15 * 255.0;
 
 /// `hue_arc_small`, `hue_arc_mid`, `hue_arc_large`: the arcs (degrees,
 /// 0..180) between the three strongest hue peaks of the working image,
-/// smallest first; 0 for each arc that fewer than three peaks leave out.
+/// smallest first. Two peaks make one arc, `hue_arc_small`; an arc that
+/// fewer peaks leave out is 0.
 ///
 /// Where [`scheme_fit`] judges the hues against fixed schemes, these give a
 /// model the hue geometry itself (two hues 30° apart, a third opposite; or
 /// three hues spread 105° and 110° apart), so that it learns which
 /// relations its platform rewards, including ones no classic scheme names.
 ///
-/// The histogram is smoothed by [1, 2, 1] so that a hue on a bin border
-/// makes one peak.
+/// The histogram is smoothed by [1, 2, 1]: the dips inside one broad hue
+/// (a shaded object, a photograph) would otherwise split it into peaks 5°
+/// apart. A narrow hue's peak is halved by it, so the peak floors are in
+/// effect twice those of [`scheme_fit`].
 pub(super) fn hue_arcs(img: &SmallImage) -> [f64; 3] {
     let mut hist = [0f64; ARC_BINS];
     for &[r, g, b] in &img.rgb {
@@ -337,9 +340,9 @@ mod tests {
         assert!(close(discordant, [105.0, 110.0, 145.0]), "{discordant:?}");
         // A fourth, weaker hue does not count; two hues make one arc.
         let four = hue_arcs(&painted(&[
-            (10.0, 3000),
-            (115.0, 1000),
-            (225.0, 1000),
+            (12.5, 3000),
+            (117.5, 1000),
+            (227.5, 1000),
             (300.0, 300),
         ]));
         assert!(close(four, discordant), "{four:?}");

@@ -352,9 +352,9 @@ fn focal_points(weight: &[f32], w: usize, h: usize) -> u32 {
 /// whole image, so a headline and a logo pull its centroid to the middle
 /// whatever the placement of the picture's subject. Here the subject is the
 /// heaviest focal region once the text lines (padded by half their height,
-/// for the anti-aliased rim) weigh nothing, a region the image's edge cuts
-/// weighing a fifth ([`FRAME_CUT_WEIGHT`]); its position is the middle of
-/// its cells. 1 − 3·d on the scale of `rule_of_thirds`; 0 when nothing
+/// for the anti-aliased rim) weigh nothing, a region with a cell on the
+/// image's edge (within [`SUBJECT_CELL`] pixels of it) weighing a fifth
+/// ([`FRAME_CUT_WEIGHT`]); its position is the middle of its cells. 1 − 3·d on the scale of `rule_of_thirds`; 0 when nothing
 /// but text stands out.
 fn subject_thirds(weight: &[f32], w: usize, h: usize, text: &[BBox]) -> f64 {
     let mut masked = weight.to_vec();
@@ -501,6 +501,12 @@ mod tests {
         let framed = [16, 40, 64, 88];
         let whole = subject_thirds(&blobs(w, h, &[subject, framed]), w, h, &[]);
         assert!(whole < 0.6, "{whole}");
+        // The right and bottom edges cut too, on a canvas whose sides are
+        // not whole cells (the last cell is partial).
+        let (w, h) = (190, 127);
+        let corner = [150, 80, 190, 127];
+        let both = subject_thirds(&blobs(w, h, &[subject, corner]), w, h, &[]);
+        assert!(both > 0.9, "{both}");
     }
 
     #[test]
