@@ -510,6 +510,18 @@ mod tests {
     }
 
     #[test]
+    fn a_subject_beside_decoration_stays_a_region_of_its_own() {
+        let (w, h) = (192, 128);
+        // The subject on the upper-right thirds point (128, 43), and a
+        // lighter shape 8 px to its right: on a 16-px grid the two share
+        // a region, whose middle is off the point.
+        let subject = [112, 28, 144, 60];
+        let beside = [152, 28, 168, 60];
+        let score = subject_thirds(&blobs(w, h, &[subject, beside]), w, h, &[]);
+        assert!(score > 0.95, "{score}");
+    }
+
+    #[test]
     fn flat_image_is_all_whitespace() {
         assert_eq!(whitespace(&[200.0; 64 * 32], 64, 32), 1.0);
         assert_eq!(whitespace(&[1.0; 3], 3, 1), 1.0);
