@@ -382,9 +382,8 @@ fn subject_thirds(weight: &[f32], w: usize, h: usize, text: &[BBox]) -> f64 {
     // A region the frame cuts is mostly decoration running off the page or
     // background; a subject is framed whole. On 300 synthetic designs this
     // took the Spearman against the true placement from 0.815 to 0.847.
-    let (gw, gh) = (grid.gw, grid.gh);
     let mass = |c: &Component| {
-        let cut = c.x0 == 0 || c.y0 == 0 || c.x1 == gw || c.y1 == gh;
+        let cut = c.x0 == 0 || c.y0 == 0 || c.x1 == grid.gw || c.y1 == grid.gh;
         c.sum * if cut { FRAME_CUT_WEIGHT } else { 1.0 }
     };
     let heaviest = |regions: Vec<Component>| {
