@@ -58,14 +58,17 @@ impl BoostingParams {
     /// The defaults of a configuration.
     pub fn default_for(growth: Growth) -> BoostingParams {
         match growth {
+            // Deeper trees with a floor on leaf size: on 25,000 synthetic
+            // posts, 3-fold CV R² on the training rows went from 0.510
+            // (300 trees of depth 5, leaves of any size) to 0.519.
             Growth::DepthWise => BoostingParams {
                 growth,
-                iterations: 300,
-                learning_rate: 0.05,
-                max_depth: 5,
+                iterations: 500,
+                learning_rate: 0.03,
+                max_depth: 7,
                 max_leaves: usize::MAX,
                 l2: 1.0,
-                min_leaf_weight: 1.0,
+                min_leaf_weight: 30.0,
                 subsample: 0.8,
                 colsample_bytree: 0.8,
             },

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::blend::{Blend, BlendParams};
 use super::boosting::{Boosted, BoostingParams, Growth};
 use super::dataset::Matrix;
 use super::forest::{Forest, ForestParams};
@@ -29,6 +30,8 @@ pub enum ModelKind {
     GbtLeafwise,
     /// Multilayer perceptron (candle-nn).
     Mlp,
+    /// Weighted mean of the depth-wise boosted trees and the MLP.
+    Blend,
     /// Elastic-net linear baseline (linfa-elasticnet).
     ElasticNet,
     /// Top-quartile classifier (linfa-ensemble random forest).
@@ -37,11 +40,12 @@ pub enum ModelKind {
 
 impl ModelKind {
     /// Every kind, in report order.
-    pub const ALL: [ModelKind; 6] = [
+    pub const ALL: [ModelKind; 7] = [
         ModelKind::RandomForest,
         ModelKind::GbtDepthwise,
         ModelKind::GbtLeafwise,
         ModelKind::Mlp,
+        ModelKind::Blend,
         ModelKind::ElasticNet,
         ModelKind::TierForest,
     ];
@@ -53,6 +57,7 @@ impl ModelKind {
             ModelKind::GbtDepthwise => "gbt_depthwise",
             ModelKind::GbtLeafwise => "gbt_leafwise",
             ModelKind::Mlp => "mlp",
+            ModelKind::Blend => "blend",
             ModelKind::ElasticNet => "elastic_net",
             ModelKind::TierForest => "tier_forest",
         }
@@ -64,6 +69,7 @@ impl ModelKind {
             ModelKind::RandomForest => "smartcore",
             ModelKind::GbtDepthwise | ModelKind::GbtLeafwise => "forust-ml",
             ModelKind::Mlp => "candle-nn",
+            ModelKind::Blend => "forust-ml + candle-nn",
             ModelKind::ElasticNet => "linfa-elasticnet",
             ModelKind::TierForest => "linfa-ensemble",
         }
@@ -85,6 +91,7 @@ impl ModelKind {
                 Params::Boosting(BoostingParams::default_for(Growth::LeafWiseGoss))
             }
             ModelKind::Mlp => Params::Mlp(MlpParams::default()),
+            ModelKind::Blend => Params::Blend(BlendParams::default()),
             ModelKind::ElasticNet => Params::Linear(LinearParams::default()),
             ModelKind::TierForest => Params::Tier(TierParams::default()),
         }
@@ -110,16 +117,18 @@ impl ModelKind {
                 }
             }
             Params::Boosting(d) => {
-                for (iterations, rate, depth, leaves, l2) in [
-                    (600, 0.03, 4, 15, 1.0),
-                    (200, 0.1, 6, 63, 3.0),
-                    (400, 0.05, 3, 7, 0.5),
-                    (300, 0.05, 8, 127, 10.0),
+                for (iterations, rate, depth, leaves, l2, min_leaf_weight) in [
+                    (300, 0.05, 5, 15, 1.0, 1.0),
+                    (600, 0.03, 4, 15, 1.0, 5.0),
+                    (200, 0.1, 6, 63, 3.0, 5.0),
+                    (400, 0.05, 3, 7, 0.5, 1.0),
+                    (300, 0.05, 8, 127, 10.0, 5.0),
                 ] {
                     let mut p = BoostingParams {
                         iterations,
                         learning_rate: rate,
                         l2,
+                        min_leaf_weight,
                         ..d.clone()
                     };
                     match d.growth {
@@ -143,6 +152,9 @@ impl ModelKind {
                     }));
                 }
             }
+            // The job chooses a blend's weight from its members'
+            // out-of-fold predictions, not by refitting candidates.
+            Params::Blend(_) => {}
             Params::Linear(_) => {
                 for (penalty, l1_ratio) in [(0.01, 0.5), (1.0, 0.5), (0.1, 0.0), (0.1, 1.0)] {
                     space.push(Params::Linear(LinearParams { penalty, l1_ratio }));
@@ -198,6 +210,8 @@ pub enum Params {
     Linear(LinearParams),
     /// The tier classifier's.
     Tier(TierParams),
+    /// A blend's members and weights.
+    Blend(BlendParams),
 }
 
 /// A fitted model of any kind.
@@ -213,6 +227,8 @@ pub enum Fitted {
     Linear(Linear),
     /// The tier classifier.
     Tier(TierForest),
+    /// A blend of regressors.
+    Blend(Blend),
 }
 
 /// File names of the saved models.
@@ -238,6 +254,7 @@ impl Fitted {
             Params::Mlp(p) => Fitted::Mlp(Mlp::fit(x, y, weights, p, seed)?),
             Params::Linear(p) => Fitted::Linear(Linear::fit(x, y, p)?),
             Params::Tier(p) => Fitted::Tier(TierForest::fit(x, y, p, seed)?),
+            Params::Blend(p) => Fitted::Blend(Blend::fit(x, y, weights, p, seed)?),
         })
     }
 
@@ -250,6 +267,7 @@ impl Fitted {
             Fitted::Mlp(m) => m.predict(x),
             Fitted::Linear(m) => Ok(m.predict(x)),
             Fitted::Tier(m) => Ok(m.probability(x)),
+            Fitted::Blend(m) => m.predict(x),
         }
     }
 
@@ -273,6 +291,9 @@ impl Fitted {
             Fitted::Mlp(_) => None,
             Fitted::Linear(m) => Some(("elastic_net_abs_coefficient", m.importance())),
             Fitted::Tier(m) => Some(("linfa_trees_mean_impurity", m.importance(n_features))),
+            Fitted::Blend(m) => m
+                .importance(n_features)?
+                .map(|values| ("blend_weighted_native_share", values)),
         })
     }
 
@@ -297,6 +318,7 @@ impl Fitted {
             Fitted::Tier(m) => {
                 files.insert(TIER_FILE.into(), compressed_json(m)?);
             }
+            Fitted::Blend(m) => files = m.to_files()?,
         }
         Ok(files)
     }
@@ -323,6 +345,7 @@ impl Fitted {
             }
             ModelKind::ElasticNet => Fitted::Linear(from_json(file(LINEAR_FILE)?)?),
             ModelKind::TierForest => Fitted::Tier(from_compressed_json(file(TIER_FILE)?)?),
+            ModelKind::Blend => Fitted::Blend(Blend::from_files(files)?),
         })
     }
 }
