@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use super::assemble::FeatureAssembler;
+use super::blend::{self, Blend, BlendMember, BlendParams, MEMBERS};
 use super::ceiling::{ceiling_r2, TrueRates};
 use super::dataset::{Dataset, Matrix};
 use super::importance::{permutation_importance, regression_score, tier_score};
@@ -276,8 +277,9 @@ impl TrainJob {
             return Err(TrainError::BadRunId(run_id));
         }
         let scopes = self.scopes(data);
+        let kinds = with_blend_members(&self.kinds);
         let bar = if self.progress {
-            ProgressBar::new((scopes.len() * self.kinds.len()) as u64).with_style(
+            ProgressBar::new((scopes.len() * kinds.len()) as u64).with_style(
                 ProgressStyle::with_template("{bar:30} {pos}/{len} models  {elapsed}  {msg}")
                     .expect("a valid template"),
             )
@@ -318,7 +320,7 @@ impl TrainJob {
                         h.test.len()
                     );
                     report.skipped.push((scope.clone(), why));
-                    bar.inc(self.kinds.len() as u64);
+                    bar.inc(kinds.len() as u64);
                     continue;
                 }
                 Ok(h) => {
@@ -330,7 +332,7 @@ impl TrainJob {
                 }
                 Err(e) if scope != ALL_SCOPE => {
                     report.skipped.push((scope.clone(), e.to_string()));
-                    bar.inc(self.kinds.len() as u64);
+                    bar.inc(kinds.len() as u64);
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -346,9 +348,27 @@ impl TrainJob {
                 holdout,
             };
             let mut best: Option<(f64, usize)> = None;
-            for &kind in &self.kinds {
+            let first_model = models.len();
+            let mut outcomes: BTreeMap<ModelKind, Outcome> = BTreeMap::new();
+            for &kind in &kinds {
                 bar.set_message(format!("{scope} {kind}"));
-                let model = self.train_one(&run_id, &in_scope, kind, &mut report)?;
+                let (outcome, fitted) =
+                    if kind == ModelKind::Blend && !self.fixed_params.contains_key(&kind) {
+                        let member = |k: ModelKind| {
+                            let fitted = models[first_model..]
+                                .iter()
+                                .find(|m: &&SavedModel| m.manifest.kind == k)
+                                .map(|m| &m.model);
+                            outcomes.get(&k).zip(fitted).ok_or_else(|| {
+                                TrainError::BadModel(format!("the blend's member {k} is untrained"))
+                            })
+                        };
+                        blend_of(in_scope.data, [member(MEMBERS[0])?, member(MEMBERS[1])?])?
+                    } else {
+                        self.fit_kind(&in_scope, kind)?
+                    };
+                let model = self.record(&run_id, &in_scope, kind, &outcome, fitted, &mut report)?;
+                outcomes.insert(kind, outcome);
                 let scores = &model.manifest.scores;
                 // A champion has a holdout score either way: the registry
                 // and the retrain comparison report it.
@@ -389,18 +409,11 @@ impl TrainJob {
         Ok(TrainOutput { models, report })
     }
 
-    fn train_one(
-        &self,
-        run_id: &str,
-        in_scope: &Scope,
-        kind: ModelKind,
-        report: &mut TrainReport,
-    ) -> Result<SavedModel, TrainError> {
+    /// Searches `kind`'s hyperparameters, cross-validates the chosen ones
+    /// and fits them on every training row.
+    fn fit_kind(&self, in_scope: &Scope, kind: ModelKind) -> Result<(Outcome, Fitted), TrainError> {
         let Scope {
-            name: scope,
-            data,
-            ref holdout,
-            ceiling_r2,
+            data, ref holdout, ..
         } = *in_scope;
         let started = Instant::now();
         let seed = self.seed;
@@ -425,12 +438,53 @@ impl TrainJob {
         let params = outcome.best;
 
         // Cross-validation on the training rows, with the chosen parameters.
+        let folds = k_fold(&holdout.train, self.folds, seed)?;
+        let fold_fits = fit_folds(&params, data, &folds, seed)?;
+        let folds = folds
+            .into_iter()
+            .zip(fold_fits)
+            .map(|(fold, (_, fitted, predicted))| {
+                let s = score(&fitted, &select(data.target(), &fold.test), &predicted);
+                (fold, predicted, s)
+            })
+            .collect();
+
+        // The model itself: fitted on every training row, scored on the holdout.
+        let (preparation, fitted, predicted) = fit_predict(&params, data, holdout, seed)?;
+        let outcome = Outcome {
+            params,
+            candidates: outcome.tried.len(),
+            folds,
+            preparation,
+            predicted,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        Ok((outcome, fitted))
+    }
+
+    /// Records a fitted kind: its fold and holdout rows, metrics and
+    /// importances in the report, and the model with its manifest.
+    fn record(
+        &self,
+        run_id: &str,
+        in_scope: &Scope,
+        kind: ModelKind,
+        outcome: &Outcome,
+        fitted: Fitted,
+        report: &mut TrainReport,
+    ) -> Result<SavedModel, TrainError> {
+        let Scope {
+            name: scope,
+            data,
+            ref holdout,
+            ceiling_r2,
+        } = *in_scope;
+        let started = Instant::now();
+        let seed = self.seed;
         let mut residuals = Vec::new();
         let mut fold_metrics = Vec::new();
         let mut fold_accuracy = Vec::new();
-        let folds = k_fold(&holdout.train, self.folds, seed)?;
-        let fold_fits = fit_folds(&params, data, &folds, seed)?;
-        for (f, (fold, (_, fitted, predicted))) in folds.iter().zip(fold_fits).enumerate() {
+        for (f, (fold, predicted, fold_score)) in outcome.folds.iter().enumerate() {
             let actual = select(data.target(), &fold.test);
             let mut row = FoldRow {
                 scope: scope.to_string(),
@@ -445,21 +499,24 @@ impl TrainJob {
                 accuracy: None,
             };
             if kind.is_regressor() {
-                let m = RegressionMetrics::of(&actual, &predicted);
-                residuals.extend(actual.iter().zip(&predicted).map(|(a, p)| a - p));
+                let m = RegressionMetrics::of(&actual, predicted);
+                residuals.extend(actual.iter().zip(predicted).map(|(a, p)| a - p));
                 (row.r2, row.rmse, row.mae, row.spearman) =
                     (Some(m.r2), Some(m.rmse), Some(m.mae), Some(m.spearman));
                 fold_metrics.push(m);
             } else {
-                let a = score(&fitted, &actual, &predicted);
-                row.accuracy = Some(a);
-                fold_accuracy.push(a);
+                row.accuracy = Some(*fold_score);
+                fold_accuracy.push(*fold_score);
             }
             report.folds.push(row);
         }
 
-        // The model itself: fitted on every training row, scored on the holdout.
-        let (preparation, fitted, predicted) = fit_predict(&params, data, holdout, seed)?;
+        let Outcome {
+            params,
+            preparation,
+            predicted,
+            ..
+        } = outcome;
         let actual = select(data.target(), &holdout.test);
         let holdout_x = preparation.apply(&data.features().select_rows(&holdout.test));
         for (k, &i) in holdout.test.iter().enumerate() {
@@ -487,12 +544,12 @@ impl TrainJob {
             _ => None,
         };
         let importance = if kind.is_regressor() {
-            let h = RegressionMetrics::of(&actual, &predicted);
+            let h = RegressionMetrics::of(&actual, predicted);
             scores.cv = Some(mean_metrics(&fold_metrics));
             scores.holdout = Some(h);
             scores.ceiling_r2 = ceiling_r2;
             scores.ceiling_ratio = scores.ceiling_r2.map(|c| h.r2 / c);
-            scores.pairwise_accuracy = self.pairwise(scope, &preparation, &fitted)?;
+            scores.pairwise_accuracy = self.pairwise(scope, preparation, &fitted)?;
             permutation_importance(
                 |x| fitted.predict(x),
                 regression_score(&actual),
@@ -505,7 +562,7 @@ impl TrainJob {
             let top: Vec<bool> = actual.iter().map(|a| *a >= threshold).collect();
             scores.cv_accuracy =
                 Some(fold_accuracy.iter().sum::<f64>() / fold_accuracy.len() as f64);
-            scores.holdout_accuracy = Some(tier_score(&top)(&predicted));
+            scores.holdout_accuracy = Some(tier_score(&top)(predicted));
             permutation_importance(
                 |x| fitted.predict(x),
                 tier_score(&top),
@@ -528,8 +585,8 @@ impl TrainJob {
             push_importance(report, scope, kind, method, names, &values, None);
         }
 
-        let params_json = serde_json::to_string(&params).unwrap_or_default();
-        let seconds = started.elapsed().as_secs_f64();
+        let params_json = serde_json::to_string(params).unwrap_or_default();
+        let seconds = outcome.seconds + started.elapsed().as_secs_f64();
         let regression_row =
             |split: &'static str, m: Option<RegressionMetrics>, rows| ModelMetricsRow {
                 scope: scope.to_string(),
@@ -546,7 +603,7 @@ impl TrainJob {
                 ceiling_r2: None,
                 ceiling_ratio: None,
                 params: params_json.clone(),
-                search_candidates: outcome.tried.len(),
+                search_candidates: outcome.candidates,
                 seconds,
                 champion: false,
             };
@@ -573,10 +630,10 @@ impl TrainJob {
             run_id: run_id.to_string(),
             scope: scope.to_string(),
             kind,
-            params,
+            params: params.clone(),
             seed,
             assembler: self.assembler.clone(),
-            preparation,
+            preparation: preparation.clone(),
             extractor_version: self.extractor_version.clone(),
             data: DataRange {
                 train_rows: train_rows.len(),
@@ -641,6 +698,117 @@ struct Scope<'a> {
     data: &'a Dataset,
     holdout: Fold,
     ceiling_r2: Option<f64>,
+}
+
+/// What fitting a kind in a scope gave, besides the model itself.
+#[derive(Debug, Clone)]
+struct Outcome {
+    /// The chosen hyperparameters.
+    params: Params,
+    /// Hyperparameter candidates scored (for a blend, weights).
+    candidates: usize,
+    /// Each cross-validation fold, its out-of-fold predictions, and its
+    /// score (R², or the tier classifier's accuracy).
+    folds: Vec<(Fold, Vec<f64>, f64)>,
+    /// The preparation fitted on every training row.
+    preparation: Preparation,
+    /// The model's holdout predictions.
+    predicted: Vec<f64>,
+    /// Time spent on the search, the folds and the fit.
+    seconds: f64,
+}
+
+/// `kinds` with a blend's members before it when a blend is asked for
+/// without them: a blend is made of their models.
+fn with_blend_members(kinds: &[ModelKind]) -> Vec<ModelKind> {
+    let mut out: Vec<ModelKind> = kinds
+        .iter()
+        .copied()
+        .filter(|&k| k != ModelKind::Blend)
+        .collect();
+    if kinds.contains(&ModelKind::Blend) {
+        for member in MEMBERS {
+            if !out.contains(&member) {
+                out.push(member);
+            }
+        }
+        let after_members = out
+            .iter()
+            .rposition(|k| MEMBERS.contains(k))
+            .map_or(out.len(), |p| p + 1);
+        out.insert(after_members, ModelKind::Blend);
+    }
+    out
+}
+
+/// The blend of two fitted members: the first member's share chosen on
+/// their pooled out-of-fold predictions (the training rows only), the same
+/// share applied to each fold and to the holdout, and copies of the
+/// members' models.
+fn blend_of(
+    data: &Dataset,
+    members: [(&Outcome, &Fitted); 2],
+) -> Result<(Outcome, Fitted), TrainError> {
+    let [(first, first_model), (second, second_model)] = members;
+    let oof = |o: &Outcome| -> Vec<f64> { o.folds.iter().flat_map(|f| f.1.clone()).collect() };
+    let actual: Vec<f64> = first
+        .folds
+        .iter()
+        .flat_map(|(fold, _, _)| select(data.target(), &fold.test))
+        .collect();
+    if first
+        .folds
+        .iter()
+        .map(|f| &f.0)
+        .ne(second.folds.iter().map(|f| &f.0))
+        || first.preparation != second.preparation
+    {
+        return Err(TrainError::BadModel(
+            "a blend's members were cross-validated on different folds or preparations".into(),
+        ));
+    }
+    let (weight, _) = blend::best_weight(&actual, &oof(first), &oof(second));
+    let folds = first
+        .folds
+        .iter()
+        .zip(&second.folds)
+        .map(|((fold, a, _), (_, b, _))| {
+            let mixed = blend::mix(a, b, weight);
+            let r2 = metrics::r2(&select(data.target(), &fold.test), &mixed);
+            (fold.clone(), mixed, r2)
+        })
+        .collect();
+    let fitted = Fitted::Blend(Blend::new(vec![
+        (MEMBERS[0], weight, Blend::copy_of(MEMBERS[0], first_model)?),
+        (
+            MEMBERS[1],
+            1.0 - weight,
+            Blend::copy_of(MEMBERS[1], second_model)?,
+        ),
+    ])?);
+    let params = Params::Blend(BlendParams {
+        members: vec![
+            BlendMember {
+                kind: MEMBERS[0],
+                params: first.params.clone(),
+                weight,
+            },
+            BlendMember {
+                kind: MEMBERS[1],
+                params: second.params.clone(),
+                weight: 1.0 - weight,
+            },
+        ],
+    });
+    let outcome = Outcome {
+        params,
+        candidates: blend::WEIGHT_STEPS + 1,
+        folds,
+        preparation: first.preparation.clone(),
+        predicted: blend::mix(&first.predicted, &second.predicted, weight),
+        seconds: first.seconds + second.seconds,
+    };
+    Ok((outcome, fitted))
 }
 
 /// The ceiling R² on the holdout rows that have a noise-free score.

@@ -41,6 +41,7 @@
 //! [`model::Fitted`], and its search space in [`ModelKind::search_space`].
 
 pub mod assemble;
+mod blend;
 mod boosting;
 pub mod ceiling;
 pub mod dataset;
@@ -63,6 +64,7 @@ mod tier;
 pub use assemble::{
     AssembledBrand, FeatureAssembler, ImageFeatures, PostContext, TrainingPost, BRAND_SCORE,
 };
+pub use blend::{BlendMember, BlendParams};
 pub use boosting::{BoostingParams, Growth};
 pub use ceiling::TrueRates;
 pub use dataset::{Dataset, Matrix, RowInfo};

@@ -7,9 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 use creativeiq::lake::Lake;
 use creativeiq::train::publish::{list_runs, publish, read_registry, REGISTRY_PATH};
 use creativeiq::train::{
-    AbPairs, BoostingParams, Dataset, FeatureAssembler, ForestParams, Growth, ImageFeatures,
-    LinearParams, Matrix, MlpParams, ModelKind, Params, PostContext, RowInfo, SavedModel,
-    SearchBudget, TierParams, TrainJob, TrainingPost,
+    AbPairs, BlendMember, BlendParams, BoostingParams, Dataset, FeatureAssembler, ForestParams,
+    Growth, ImageFeatures, LinearParams, Matrix, MlpParams, ModelKind, Params, PostContext,
+    RowInfo, SavedModel, SearchBudget, TierParams, TrainJob, TrainingPost,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -78,6 +78,16 @@ pub fn quick(kind: ModelKind) -> Params {
             max_epochs: 60,
             patience: 10,
             ..MlpParams::default()
+        }),
+        ModelKind::Blend => Params::Blend(BlendParams {
+            members: [ModelKind::GbtDepthwise, ModelKind::Mlp]
+                .into_iter()
+                .map(|kind| BlendMember {
+                    kind,
+                    params: quick(kind),
+                    weight: 0.5,
+                })
+                .collect(),
         }),
         ModelKind::ElasticNet => Params::Linear(LinearParams::default()),
         ModelKind::TierForest => Params::Tier(TierParams {
@@ -164,6 +174,76 @@ fn tree_models_beat_the_linear_baseline_on_a_non_linear_function() {
         .importance
         .iter()
         .any(|r| r.kind == ModelKind::RandomForest && r.method == "smartcore_impurity"));
+}
+
+#[test]
+fn a_blend_mixes_its_members_by_the_weight_their_folds_chose() {
+    let data = friedman(900, 8, 1.0, 3);
+    let members = [ModelKind::GbtDepthwise, ModelKind::Mlp];
+    // The members' hyperparameters are fixed; the blend's weight is not.
+    let mut job = TrainJob::new()
+        .with_run_id("blend-run")
+        .with_kinds(&[ModelKind::Blend])
+        .with_per_platform(false)
+        .with_importance_repeats(1);
+    for kind in members {
+        job = job.with_params(kind, quick(kind));
+    }
+    let out = job.run(&data).unwrap();
+    // Asking for the blend alone trains its members too.
+    for kind in members {
+        assert!(out.model("all", kind).is_some(), "{kind} was not trained");
+    }
+    let blend = out.model("all", ModelKind::Blend).unwrap();
+    let Params::Blend(params) = &blend.manifest.params else {
+        panic!("a blend saved {:?}", blend.manifest.params);
+    };
+    let w = params.members[0].weight;
+    assert!((0.0..=1.0).contains(&w));
+    assert!((params.members[1].weight - (1.0 - w)).abs() < 1e-12);
+    let holdout = |kind: ModelKind| -> Vec<f64> {
+        out.report
+            .holdout
+            .iter()
+            .filter(|h| h.kind == kind)
+            .map(|h| h.predicted)
+            .collect()
+    };
+    let (gbt, mlp, mixed) = (
+        holdout(ModelKind::GbtDepthwise),
+        holdout(ModelKind::Mlp),
+        holdout(ModelKind::Blend),
+    );
+    assert_eq!(mixed.len(), gbt.len());
+    for ((m, g), n) in mixed.iter().zip(&gbt).zip(&mlp) {
+        assert!(
+            (m - (w * g + (1.0 - w) * n)).abs() < 1e-6,
+            "{m} vs {g} and {n} at {w}"
+        );
+    }
+    // The weight was chosen on the folds: no share does better there
+    // than the chosen one, and the two members' own shares (1 and 0) are
+    // among those tried.
+    let cv = |kind: ModelKind| {
+        out.report
+            .metric("all", kind, "cv")
+            .and_then(|m| m.r2)
+            .unwrap()
+    };
+    let best_member = cv(ModelKind::GbtDepthwise).max(cv(ModelKind::Mlp));
+    assert!(
+        cv(ModelKind::Blend) >= best_member - 0.005,
+        "blend cv {} vs best member {best_member}\n{}",
+        cv(ModelKind::Blend),
+        out.report.table()
+    );
+    // The saved blend predicts what the report says it did.
+    let x = blend.manifest.preparation.apply(data.features());
+    let again = SavedModel::from_files(&blend.to_files().unwrap()).unwrap();
+    assert_eq!(
+        blend.model.predict(&x).unwrap(),
+        again.model.predict(&x).unwrap()
+    );
 }
 
 #[test]
