@@ -97,18 +97,27 @@ impl Blend {
     /// A blend of fitted members with their weights.
     pub fn new(members: Vec<(ModelKind, f64, Fitted)>) -> Result<Blend, TrainError> {
         let total: f64 = members.iter().map(|(_, w, _)| w).sum();
+        // Members' files are saved under their kind's name: one of each.
+        let distinct = members
+            .iter()
+            .enumerate()
+            .all(|(i, (kind, _, _))| members[..i].iter().all(|(k, _, _)| k != kind));
         let valid = !members.is_empty()
-            && members.iter().all(|(kind, w, _)| {
-                kind.is_regressor() && *kind != ModelKind::Blend && (0.0..=1.0).contains(w)
+            && distinct
+            && members.iter().all(|(kind, w, fitted)| {
+                kind.is_regressor()
+                    && *kind != ModelKind::Blend
+                    && (0.0..=1.0).contains(w)
+                    && fitted.kind_matches(*kind)
             })
             && (total - 1.0).abs() < 1e-9;
         if !valid {
             return Err(TrainError::BadModel(format!(
-                "a blend needs regressors other than blends with weights in 0..1 summing to 1; \
-                 got {:?}",
+                "a blend needs distinct regressors other than blends, each fitted as its \
+                 kind, with weights in 0..1 summing to 1; got {:?}",
                 members
                     .iter()
-                    .map(|(k, w, _)| (k.name(), w))
+                    .map(|(k, w, f)| (k.name(), w, f.variant_name()))
                     .collect::<Vec<_>>()
             )));
         }
@@ -217,6 +226,78 @@ impl Blend {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::train::{BoostingParams, Growth, LinearParams};
+
+    /// y = x0 * x1 * 100 on a 12 x 12 grid: trees and a line fit it differently.
+    fn grid() -> (Matrix, Vec<f64>) {
+        let mut data = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..12 {
+            for j in 0..12 {
+                let (a, b) = (f64::from(i) / 11.0, f64::from(j) / 11.0);
+                data.extend([a, b]);
+                y.push(100.0 * a * b);
+            }
+        }
+        (Matrix::new(y.len(), 2, data).unwrap(), y)
+    }
+
+    fn members(first: f64) -> Vec<(ModelKind, f64, Fitted)> {
+        let (x, y) = grid();
+        let boosting = Params::Boosting(BoostingParams {
+            iterations: 30,
+            learning_rate: 0.3,
+            ..BoostingParams::default_for(Growth::DepthWise)
+        });
+        let linear = Params::Linear(LinearParams::default());
+        vec![
+            (
+                ModelKind::GbtDepthwise,
+                first,
+                Fitted::fit(&boosting, &x, &y, None, 1).unwrap(),
+            ),
+            (
+                ModelKind::ElasticNet,
+                1.0 - first,
+                Fitted::fit(&linear, &x, &y, None, 1).unwrap(),
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_saved_blend_predicts_its_weighted_mean_after_reloading() {
+        let (x, _) = grid();
+        let [trees, line]: [Vec<f64>; 2] = members(0.8)
+            .iter()
+            .map(|(_, _, m)| m.predict(&x).unwrap())
+            .collect::<Vec<_>>()
+            .try_into()
+            .unwrap();
+        assert!(trees.iter().zip(&line).any(|(t, l)| (t - l).abs() > 1.0));
+        let blend = Blend::new(members(0.8)).unwrap();
+        let again = Blend::from_files(&blend.to_files().unwrap()).unwrap();
+        for p in [blend.predict(&x).unwrap(), again.predict(&x).unwrap()] {
+            for ((p, t), l) in p.iter().zip(&trees).zip(&line) {
+                assert!((p - (0.8 * t + 0.2 * l)).abs() < 1e-9, "{p} vs {t} and {l}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_blend_refuses_twin_members_mismatched_kinds_and_bad_weights() {
+        let twins = members(0.5)
+            .into_iter()
+            .map(|(_, w, m)| (ModelKind::GbtDepthwise, w, m))
+            .collect();
+        assert!(Blend::new(twins).is_err());
+        let mut swapped = members(0.5);
+        swapped[0].0 = ModelKind::Mlp;
+        assert!(Blend::new(swapped).is_err());
+        let mut heavy = members(0.5);
+        heavy[0].1 = 0.9;
+        assert!(Blend::new(heavy).is_err());
+        assert!(Blend::new(members(0.5)).is_ok());
+    }
 
     #[test]
     fn the_weight_favours_the_member_nearer_the_truth() {

@@ -742,20 +742,36 @@ fn with_blend_members(kinds: &[ModelKind]) -> Vec<ModelKind> {
 }
 
 /// The blend of two fitted members: the first member's share chosen on
-/// their pooled out-of-fold predictions (the training rows only), the same
-/// share applied to each fold and to the holdout, and copies of the
-/// members' models.
+/// their pooled out-of-fold predictions (the training rows only) and
+/// applied to the holdout, with copies of the members' models. Each fold's
+/// own predictions mix by the share the other folds choose, so that the
+/// blend's cross-validation score, which the weekly retrain picks
+/// challengers by, is not judged on the rows its weight was chosen on.
 fn blend_of(
     data: &Dataset,
     members: [(&Outcome, &Fitted); 2],
 ) -> Result<(Outcome, Fitted), TrainError> {
+    let started = Instant::now();
     let [(first, first_model), (second, second_model)] = members;
-    let oof = |o: &Outcome| -> Vec<f64> { o.folds.iter().flat_map(|f| f.1.clone()).collect() };
-    let actual: Vec<f64> = first
-        .folds
-        .iter()
-        .flat_map(|(fold, _, _)| select(data.target(), &fold.test))
-        .collect();
+    // The share chosen on every fold but `skip`'s (on all with None).
+    let weight_without = |skip: Option<usize>| {
+        let kept = |o: &Outcome| -> Vec<f64> {
+            o.folds
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| Some(*k) != skip)
+                .flat_map(|(_, f)| f.1.iter().copied())
+                .collect()
+        };
+        let actual: Vec<f64> = first
+            .folds
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| Some(*k) != skip)
+            .flat_map(|(_, (fold, _, _))| select(data.target(), &fold.test))
+            .collect();
+        blend::best_weight(&actual, &kept(first), &kept(second)).0
+    };
     if first
         .folds
         .iter()
@@ -767,13 +783,14 @@ fn blend_of(
             "a blend's members were cross-validated on different folds or preparations".into(),
         ));
     }
-    let (weight, _) = blend::best_weight(&actual, &oof(first), &oof(second));
+    let weight = weight_without(None);
     let folds = first
         .folds
         .iter()
         .zip(&second.folds)
-        .map(|((fold, a, _), (_, b, _))| {
-            let mixed = blend::mix(a, b, weight);
+        .enumerate()
+        .map(|(k, ((fold, a, _), (_, b, _)))| {
+            let mixed = blend::mix(a, b, weight_without(Some(k)));
             let r2 = metrics::r2(&select(data.target(), &fold.test), &mixed);
             (fold.clone(), mixed, r2)
         })
@@ -806,7 +823,8 @@ fn blend_of(
         folds,
         preparation: first.preparation.clone(),
         predicted: blend::mix(&first.predicted, &second.predicted, weight),
-        seconds: first.seconds + second.seconds,
+        // Its members' time is on their own rows.
+        seconds: started.elapsed().as_secs_f64(),
     };
     Ok((outcome, fitted))
 }

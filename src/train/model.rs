@@ -258,6 +258,34 @@ impl Fitted {
         })
     }
 
+    /// Whether this is the fitted type of `kind`.
+    pub fn kind_matches(&self, kind: ModelKind) -> bool {
+        matches!(
+            (self, kind),
+            (Fitted::Forest(_), ModelKind::RandomForest)
+                | (
+                    Fitted::Boosted(_),
+                    ModelKind::GbtDepthwise | ModelKind::GbtLeafwise
+                )
+                | (Fitted::Mlp(_), ModelKind::Mlp)
+                | (Fitted::Linear(_), ModelKind::ElasticNet)
+                | (Fitted::Tier(_), ModelKind::TierForest)
+                | (Fitted::Blend(_), ModelKind::Blend)
+        )
+    }
+
+    /// The fitted type's name, for messages.
+    pub fn variant_name(&self) -> &'static str {
+        match self {
+            Fitted::Forest(_) => "forest",
+            Fitted::Boosted(_) => "boosted trees",
+            Fitted::Mlp(_) => "mlp",
+            Fitted::Linear(_) => "linear",
+            Fitted::Tier(_) => "tier forest",
+            Fitted::Blend(_) => "blend",
+        }
+    }
+
     /// Predictions: the 0..100 score for a regressor; the probability of
     /// the top tier for the tier classifier.
     pub fn predict(&self, x: &Matrix) -> Result<Vec<f64>, TrainError> {
