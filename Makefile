@@ -68,7 +68,7 @@ train-quick: ## Synthetic world of a few thousand posts, release build: collect,
 	  TRAIN_ARGS="--search-candidates 2 --search-seconds 30 $(TRAIN_ARGS)"
 
 train-full: ## The same with tens of thousands of posts and the full search (target/lake-train-full)
-	@$(MAKE) --no-print-directory train-synthetic TRAIN_LAKE=target/lake-train-full TRAIN_POSTS=30000 TRAIN_EXPERIMENTS=300
+	@$(MAKE) --no-print-directory train-synthetic TRAIN_LAKE=target/lake-train-full TRAIN_POSTS=60000 TRAIN_EXPERIMENTS=300
 
 train-synthetic: build-release
 	@test -n "$(TRAIN_LAKE)" || { echo "train-synthetic: use make train-quick or make train-full"; exit 2; }
