@@ -2,6 +2,8 @@
 //! enough rows, and for every model kind: search hyperparameters on the
 //! training rows, cross-validate, fit on the training rows, score the
 //! time-based holdout, compute importances, and pick each scope's champion.
+//! A blend is made from its members' models and out-of-fold predictions
+//! instead (`blend_of`), after them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
