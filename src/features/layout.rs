@@ -354,8 +354,9 @@ fn focal_points(weight: &[f32], w: usize, h: usize) -> u32 {
 /// heaviest focal region once the text lines (padded by half their height,
 /// for the anti-aliased rim) weigh nothing, a region with a cell on the
 /// image's edge (within [`SUBJECT_CELL`] pixels of it) weighing a fifth
-/// ([`FRAME_CUT_WEIGHT`]); its position is the middle of its cells. 1 − 3·d on the scale of `rule_of_thirds`; 0 when nothing
-/// but text stands out.
+/// ([`FRAME_CUT_WEIGHT`]); its position is the middle of its cells.
+/// 1 − 3·d on the scale of `rule_of_thirds`; 0 when nothing but text
+/// stands out.
 fn subject_thirds(weight: &[f32], w: usize, h: usize, text: &[BBox]) -> f64 {
     let mut masked = weight.to_vec();
     for b in text {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dataset::Matrix;
 use super::metrics;
-use super::model::{Fitted, ModelKind, Params};
+use super::model::{from_json, json, Fitted, ModelKind, Params};
 use super::TrainError;
 
 /// The kinds a blend averages, in the order of their weights.
@@ -178,11 +178,7 @@ impl Blend {
     pub fn to_files(&self) -> Result<BTreeMap<String, Vec<u8>>, TrainError> {
         let index: Vec<(ModelKind, f64)> = self.members.iter().map(|(k, w, _)| (*k, *w)).collect();
         let mut files = BTreeMap::new();
-        files.insert(
-            BLEND_FILE.to_string(),
-            serde_json::to_vec(&index)
-                .map_err(|e| TrainError::BadModel(format!("encoding {BLEND_FILE}: {e}")))?,
-        );
+        files.insert(BLEND_FILE.to_string(), json(&index)?);
         for (kind, _, fitted) in &self.members {
             for (name, bytes) in fitted.to_files()? {
                 files.insert(format!("{}.{name}", kind.name()), bytes);
@@ -196,8 +192,7 @@ impl Blend {
         let index = files
             .get(BLEND_FILE)
             .ok_or_else(|| TrainError::BadModel(format!("the blend model has no {BLEND_FILE}")))?;
-        let index: Vec<(ModelKind, f64)> = serde_json::from_slice(index)
-            .map_err(|e| TrainError::BadModel(format!("decoding {BLEND_FILE}: {e}")))?;
+        let index: Vec<(ModelKind, f64)> = from_json(index)?;
         let members = index
             .into_iter()
             .map(|(kind, weight)| {
@@ -213,13 +208,6 @@ impl Blend {
             })
             .collect::<Result<Vec<_>, TrainError>>()?;
         Blend::new(members)
-    }
-
-    /// A copy of a fitted model, through its files (learners' types need
-    /// not be `Clone`); the blend keeps its members apart from the models
-    /// saved for their own kinds.
-    pub fn copy_of(kind: ModelKind, fitted: &Fitted) -> Result<Fitted, TrainError> {
-        Fitted::from_files(kind, &fitted.to_files()?)
     }
 }
 

@@ -754,7 +754,7 @@ fn blend_of(
     members: [(&Outcome, &Fitted); 2],
 ) -> Result<(Outcome, Fitted), TrainError> {
     let started = Instant::now();
-    let [(first, first_model), (second, second_model)] = members;
+    let [(first, _), (second, _)] = members;
     // The share chosen on every fold but `skip`'s (on all with None).
     let weight_without = |skip: Option<usize>| {
         let kept = |o: &Outcome| -> Vec<f64> {
@@ -797,28 +797,19 @@ fn blend_of(
             (fold.clone(), mixed, r2)
         })
         .collect();
-    let fitted = Fitted::Blend(Blend::new(vec![
-        (MEMBERS[0], weight, Blend::copy_of(MEMBERS[0], first_model)?),
-        (
-            MEMBERS[1],
-            1.0 - weight,
-            Blend::copy_of(MEMBERS[1], second_model)?,
-        ),
-    ])?);
-    let params = Params::Blend(BlendParams {
-        members: vec![
-            BlendMember {
-                kind: MEMBERS[0],
-                params: first.params.clone(),
-                weight,
-            },
-            BlendMember {
-                kind: MEMBERS[1],
-                params: second.params.clone(),
-                weight: 1.0 - weight,
-            },
-        ],
-    });
+    let shares = [weight, 1.0 - weight];
+    let mut fitted_members = Vec::with_capacity(MEMBERS.len());
+    let mut params = Vec::with_capacity(MEMBERS.len());
+    for ((kind, weight), (outcome, model)) in MEMBERS.into_iter().zip(shares).zip(members) {
+        fitted_members.push((kind, weight, model.copied(kind)?));
+        params.push(BlendMember {
+            kind,
+            params: outcome.params.clone(),
+            weight,
+        });
+    }
+    let fitted = Fitted::Blend(Blend::new(fitted_members)?);
+    let params = Params::Blend(BlendParams { members: params });
     let outcome = Outcome {
         params,
         candidates: blend::WEIGHT_STEPS + 1,

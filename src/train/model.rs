@@ -274,6 +274,12 @@ impl Fitted {
         )
     }
 
+    /// A copy of the model, through its files (the learners' types are
+    /// not all `Clone`).
+    pub fn copied(&self, kind: ModelKind) -> Result<Fitted, TrainError> {
+        Fitted::from_files(kind, &self.to_files()?)
+    }
+
     /// The fitted type's name, for messages.
     pub fn variant_name(&self) -> &'static str {
         match self {
@@ -378,11 +384,11 @@ impl Fitted {
     }
 }
 
-fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, TrainError> {
+pub(super) fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, TrainError> {
     serde_json::to_vec(value).map_err(|e| TrainError::BadModel(format!("encoding JSON: {e}")))
 }
 
-fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, TrainError> {
+pub(super) fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, TrainError> {
     serde_json::from_slice(bytes).map_err(|e| TrainError::BadModel(format!("decoding JSON: {e}")))
 }
 

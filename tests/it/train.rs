@@ -109,6 +109,17 @@ fn quick_job(kinds: &[ModelKind]) -> TrainJob {
     job
 }
 
+/// The holdout predictions of a kind's general model, in holdout order.
+fn holdout_predictions(output: &creativeiq::train::TrainOutput, kind: ModelKind) -> Vec<f64> {
+    output
+        .report
+        .holdout
+        .iter()
+        .filter(|h| h.kind == kind)
+        .map(|h| h.predicted)
+        .collect()
+}
+
 fn holdout_r2(output: &creativeiq::train::TrainOutput, kind: ModelKind) -> f64 {
     output
         .report
@@ -201,14 +212,7 @@ fn a_blend_mixes_its_members_by_the_weight_their_folds_chose() {
     let w = params.members[0].weight;
     assert!((0.0..=1.0).contains(&w));
     assert!((params.members[1].weight - (1.0 - w)).abs() < 1e-12);
-    let holdout = |kind: ModelKind| -> Vec<f64> {
-        out.report
-            .holdout
-            .iter()
-            .filter(|h| h.kind == kind)
-            .map(|h| h.predicted)
-            .collect()
-    };
+    let holdout = |kind: ModelKind| holdout_predictions(&out, kind);
     let (gbt, mlp, mixed) = (
         holdout(ModelKind::GbtDepthwise),
         holdout(ModelKind::Mlp),
@@ -327,15 +331,11 @@ fn the_same_seed_trains_the_same_models() {
     let a = quick_job(&kinds).run(&data).unwrap();
     let b = quick_job(&kinds).run(&data).unwrap();
     for kind in kinds {
-        let preds = |o: &creativeiq::train::TrainOutput| -> Vec<f64> {
-            o.report
-                .holdout
-                .iter()
-                .filter(|h| h.kind == kind)
-                .map(|h| h.predicted)
-                .collect()
-        };
-        assert_eq!(preds(&a), preds(&b), "{kind}");
+        assert_eq!(
+            holdout_predictions(&a, kind),
+            holdout_predictions(&b, kind),
+            "{kind}"
+        );
     }
     assert_eq!(a.report.folds, b.report.folds);
 }
