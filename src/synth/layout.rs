@@ -171,12 +171,14 @@ impl Recipe {
         let plans = plans(&mut text_rng, self, w, h);
         let mut panels = Vec::new();
         let mut lines = Vec::new();
-        let text_hue = if text_rng.chance(0.5) {
-            palette.base_hue
-        } else {
-            palette.hues[1]
-        };
-        let text_sat = text_rng.range(0.0, 0.45);
+        // Text wears the secondary hue: `harmony` is a property of all three
+        // palette hues, and elsewhere the secondary one is drawn only by a
+        // few decorative shapes, often translucent or mixed, and in sparse
+        // designs by none. A hue no one can see would make harmony a hidden
+        // property. Text is not a rival to the subject, and its contrast is
+        // reached whatever its hue.
+        let text_hue = palette.hues[1];
+        let text_sat = text_rng.range(0.3, 0.5) + 0.45 * palette.vividness;
         let card_light = text_rng.chance(0.6);
         for plan in &plans {
             typeset(
@@ -919,6 +921,39 @@ mod tests {
                 assert!(l.ink_box[0] < l.ink_box[2] && l.ink_box[1] < l.ink_box[3]);
             }
         }
+    }
+
+    #[test]
+    fn text_wears_the_palettes_secondary_hue() {
+        let hue = |c: Rgb| {
+            let [r, g, b] = c.map(f64::from);
+            let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+            let d = max - min;
+            let h = if max == r {
+                (g - b) / d
+            } else if max == g {
+                2.0 + (b - r) / d
+            } else {
+                4.0 + (r - g) / d
+            };
+            (d > 0.25 * max && max > 40.0).then(|| (60.0 * h).rem_euclid(360.0))
+        };
+        let mut seen = 0;
+        for seed in 0..40 {
+            let d = Recipe::random(seed, None).build("x");
+            let secondary = d.palette.hues[1];
+            for l in d.text.iter().filter(|l| l.role != TextRole::Cta) {
+                if let Some(h) = hue(l.colour) {
+                    let arc = (h - secondary).rem_euclid(360.0);
+                    assert!(
+                        arc.min(360.0 - arc) < 6.0,
+                        "seed {seed}: {h} vs {secondary}"
+                    );
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 60, "only {seen} text lines show a hue");
     }
 
     #[test]

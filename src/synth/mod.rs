@@ -20,9 +20,12 @@
 //! rule-of-thirds intersection, its form, and complexity (shapes, confetti,
 //! grain). [`Recipe::build`] turns it into a [`Design`]: text set in DejaVu
 //! (the `dejavu` crate, drawn with `ab_glyph`), wrapped with real font
-//! metrics, its colour found by bisection to reach the contrast against the
-//! ground it sits on; the focal object placed clear of the text; shapes clear
-//! of both. Its [`Properties`] are then measured.
+//! metrics, in the palette's secondary hue, its lightness found by bisection
+//! to reach the contrast against the ground it sits on; the focal object
+//! (primary hue) placed clear of the text; shapes clear of both. Each of the
+//! palette's three hues is drawn somewhere large enough to be seen: the
+//! primary by the focal object, the secondary by the text, the accent by the
+//! background's second colour and the button. Its [`Properties`] are then measured.
 //!
 //! # The properties (all visible in the pixels)
 //!
