@@ -64,7 +64,7 @@ TRAIN_UNTIL ?= 2026-11-01
 TRAIN_ARGS ?=
 
 train-quick: ## Synthetic world of a few thousand posts, release build: collect, features, validate, train, metrics and champions (target/lake-train-quick)
-	@$(MAKE) --no-print-directory train-synthetic TRAIN_LAKE=target/lake-train-quick TRAIN_POSTS=3000 TRAIN_EXPERIMENTS=60 \
+	@$(MAKE) --no-print-directory train-synthetic TRAIN_LAKE=target/lake-train-quick TRAIN_POSTS=2000 TRAIN_EXPERIMENTS=40 \
 	  TRAIN_ARGS="--search-candidates 2 --search-seconds 30 $(TRAIN_ARGS)"
 
 train-full: ## The same with tens of thousands of posts and the full search (target/lake-train-full)
