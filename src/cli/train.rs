@@ -126,7 +126,9 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
                 }
                 None => None,
             };
-            let set = source::read_lake(&lake, &args.model.extractor_version, brand).await?;
+            let settings = global.settings(&lake).await?;
+            let set =
+                source::read_lake(&lake, &settings, &args.model.extractor_version, brand).await?;
             println!(
                 "training set: {} posts ({} with image features, extractor version {}), {} A/B pairs with features",
                 set.data.len(),

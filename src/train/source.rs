@@ -32,7 +32,7 @@ use crate::contract::job_sql;
 use crate::features::{PaletteColor, FEATURE_NAMES};
 use crate::insight::BrandProfile;
 use crate::lake::Lake;
-use crate::query::Session;
+use crate::query::{Session, Settings};
 
 /// The columns that identify a row rather than describe it.
 const KEY_COLUMNS: &[&str] = &[
@@ -223,16 +223,21 @@ pub struct LakeTrainingSet {
 /// the posts and `sql/jobs/ab_pairs.sql` for the A/B tests, both with the
 /// image features of `extractor_version`. With a `brand`, every row (the
 /// A/B arms' too) gets a last column, `brand_score`: its image's score
-/// against the profile, from the row's features and palette.
+/// against the profile, from the row's features and palette. The views
+/// read `settings` (the lake's, with any `--set` applied), e.g. how
+/// `training_posts` balances platforms.
 pub async fn read_lake(
     lake: &Lake,
+    settings: &Settings,
     extractor_version: &str,
     brand: Option<BrandProfile>,
 ) -> Result<LakeTrainingSet, TrainError> {
-    let session = Session::open(lake).await.map_err(|e| TrainError::Lake {
-        step: "opening the lake's tables".into(),
-        message: e.to_string(),
-    })?;
+    let session = Session::open_with(lake, settings)
+        .await
+        .map_err(|e| TrainError::Lake {
+            step: "opening the lake's tables".into(),
+            message: e.to_string(),
+        })?;
     let posts = training_posts(&run_job(&session, "training_set", &[extractor_version]).await?)?;
     if posts.is_empty() {
         return Err(TrainError::BadDataset(

@@ -970,6 +970,58 @@ fn a_simulated_lake_trains_on_posts_with_and_without_image_features() {
 }
 
 #[test]
+fn the_train_command_honours_set_for_the_views_it_reads() {
+    // A copy: the run must not move the shared lake's champions.
+    let l = synthetic_lake();
+    let dir = tempfile::tempdir().unwrap();
+    let copied = std::process::Command::new("cp")
+        .args(["-r", &l.lake, dir.path().to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let lake = dir.path().join("lake");
+    let lake = lake.to_str().unwrap();
+    let posts = |set: &[&str]| {
+        let mut args = set.to_vec();
+        args.extend([
+            "sql",
+            "--format",
+            "json",
+            "SELECT count(*) AS n FROM training_posts",
+        ]);
+        let out = common::run(lake, &args);
+        assert!(out.status.success(), "{}", common::stderr(&out));
+        let row: serde_json::Value = serde_json::from_str(common::stdout(&out).trim()).unwrap();
+        row["n"].as_i64().unwrap()
+    };
+    let set = ["--set", "balance_strategy=downsample"];
+    let (all, downsampled) = (posts(&[]), posts(&set));
+    assert!(downsampled < all, "{downsampled} of {all}");
+
+    let mut args = vec!["--quiet", "train"];
+    args.extend(set);
+    args.extend([
+        "--kinds",
+        "elastic_net",
+        "--min-platform-rows",
+        "100000",
+        "--search-candidates",
+        "1",
+        "--folds",
+        "2",
+        "--holdout-weeks",
+        "2",
+    ]);
+    let trained = common::run(lake, &args);
+    assert!(trained.status.success(), "{}", common::stderr(&trained));
+    let printed = common::stdout(&trained);
+    assert!(
+        printed.contains(&format!("training set: {downsampled} posts")),
+        "{printed}"
+    );
+}
+
+#[test]
 fn on_a_simulated_lake_trees_beat_the_linear_baseline() {
     let l = synthetic_lake();
     let r2 = |kind: &str| lake_metric(&l.lake, "all", kind)["r2"].as_f64().unwrap();

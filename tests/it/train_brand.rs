@@ -10,6 +10,7 @@ use serde_json::Value;
 use creativeiq::features::EXTRACTOR_VERSION;
 use creativeiq::insight::BrandProfile;
 use creativeiq::lake::Lake;
+use creativeiq::query::Session;
 use creativeiq::train::publish::load_model;
 use creativeiq::train::source::{read_lake, run_job, training_posts};
 use creativeiq::train::{SavedModel, BRAND_SCORE};
@@ -190,7 +191,8 @@ fn training_rows_carry_the_score_brand_check_gives_their_image() {
     let b = branded_lake();
     let set = runtime().block_on(async {
         let lake = Lake::open(&b.lake).await.unwrap();
-        read_lake(&lake, EXTRACTOR_VERSION, Some(profile(&b.lake)))
+        let settings = Session::lake_settings(&lake, &[]).await.unwrap();
+        read_lake(&lake, &settings, EXTRACTOR_VERSION, Some(profile(&b.lake)))
             .await
             .unwrap()
     });
