@@ -22,10 +22,11 @@
 //! (the `dejavu` crate, drawn with `ab_glyph`), wrapped with real font
 //! metrics, in the palette's secondary hue, its lightness found by bisection
 //! to reach the contrast against the ground it sits on; the focal object
-//! (primary hue) placed clear of the text; shapes clear of both. Each of the
-//! palette's three hues is drawn somewhere large enough to be seen: the
-//! primary by the focal object, the secondary by the text, the accent by the
-//! background's second colour and the button. Its [`Properties`] are then measured.
+//! (primary hue) placed clear of the text; shapes clear of both. Each of
+//! the palette's three hues has a place of its own: the primary the focal
+//! object, the secondary the text (seen where its contrast leaves it
+//! colour), the accent the background's second colour (gradients, splits,
+//! textures) and the button. Its [`Properties`] are then measured.
 //!
 //! # The properties (all visible in the pixels)
 //!
