@@ -755,25 +755,6 @@ fn blend_of(
 ) -> Result<(Outcome, Fitted), TrainError> {
     let started = Instant::now();
     let [(first, _), (second, _)] = members;
-    // The share chosen on every fold but `skip`'s (on all with None).
-    let weight_without = |skip: Option<usize>| {
-        let kept = |o: &Outcome| -> Vec<f64> {
-            o.folds
-                .iter()
-                .enumerate()
-                .filter(|(k, _)| Some(*k) != skip)
-                .flat_map(|(_, f)| f.1.iter().copied())
-                .collect()
-        };
-        let actual: Vec<f64> = first
-            .folds
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| Some(*k) != skip)
-            .flat_map(|(_, (fold, _, _))| select(data.target(), &fold.test))
-            .collect();
-        blend::best_weight(&actual, &kept(first), &kept(second)).0
-    };
     if first
         .folds
         .iter()
@@ -785,6 +766,18 @@ fn blend_of(
             "a blend's members were cross-validated on different folds or preparations".into(),
         ));
     }
+    // The share chosen on every fold but `skip`'s (on all with None).
+    let weight_without = |skip: Option<usize>| {
+        let (mut actual, mut a, mut b) = (Vec::new(), Vec::new(), Vec::new());
+        for (k, ((fold, pa, _), (_, pb, _))) in first.folds.iter().zip(&second.folds).enumerate() {
+            if Some(k) != skip {
+                actual.extend(select(data.target(), &fold.test));
+                a.extend_from_slice(pa);
+                b.extend_from_slice(pb);
+            }
+        }
+        blend::best_weight(&actual, &a, &b).0
+    };
     let weight = weight_without(None);
     let folds = first
         .folds

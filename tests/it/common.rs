@@ -41,7 +41,13 @@ pub fn fixture(relative: &str) -> PathBuf {
 
 /// Runs a query and returns its rows as JSON objects.
 pub fn query(lake: &str, sql: &str) -> Vec<serde_json::Value> {
-    let output = run(lake, &["sql", sql, "--format", "json"]);
+    query_with(lake, &[], sql)
+}
+
+/// [`query`] with global flags before `sql` (e.g. `--set NAME=VALUE`).
+pub fn query_with(lake: &str, flags: &[&str], sql: &str) -> Vec<serde_json::Value> {
+    let args = [flags, &["sql", sql, "--format", "json"]].concat();
+    let output = run(lake, &args);
     assert!(output.status.success(), "{sql}: {}", stderr(&output));
     stdout(&output)
         .lines()
@@ -51,7 +57,12 @@ pub fn query(lake: &str, sql: &str) -> Vec<serde_json::Value> {
 
 /// The single number a `SELECT count(*) AS n` query returns.
 pub fn count(lake: &str, sql: &str) -> i64 {
-    let rows = query(lake, sql);
+    count_with(lake, &[], sql)
+}
+
+/// [`count`] with global flags, as [`query_with`].
+pub fn count_with(lake: &str, flags: &[&str], sql: &str) -> i64 {
+    let rows = query_with(lake, flags, sql);
     rows.first()
         .and_then(|r| r.get("n"))
         .and_then(|n| n.as_i64())

@@ -981,37 +981,31 @@ fn the_train_command_honours_set_for_the_views_it_reads() {
     assert!(copied.success());
     let lake = dir.path().join("lake");
     let lake = lake.to_str().unwrap();
-    let posts = |set: &[&str]| {
-        let mut args = set.to_vec();
-        args.extend([
-            "sql",
-            "--format",
-            "json",
-            "SELECT count(*) AS n FROM training_posts",
-        ]);
-        let out = common::run(lake, &args);
-        assert!(out.status.success(), "{}", common::stderr(&out));
-        let row: serde_json::Value = serde_json::from_str(common::stdout(&out).trim()).unwrap();
-        row["n"].as_i64().unwrap()
-    };
+    let posts = "SELECT count(*) AS n FROM training_posts";
     let set = ["--set", "balance_strategy=downsample"];
-    let (all, downsampled) = (posts(&[]), posts(&set));
+    let (all, downsampled) = (
+        common::count(lake, posts),
+        common::count_with(lake, &set, posts),
+    );
     assert!(downsampled < all, "{downsampled} of {all}");
 
-    let mut args = vec!["--quiet", "train"];
-    args.extend(set);
-    args.extend([
-        "--kinds",
-        "elastic_net",
-        "--min-platform-rows",
-        "100000",
-        "--search-candidates",
-        "1",
-        "--folds",
-        "2",
-        "--holdout-weeks",
-        "2",
-    ]);
+    let args = [
+        &["--quiet", "train"][..],
+        &set,
+        &[
+            "--kinds",
+            "elastic_net",
+            "--min-platform-rows",
+            "100000",
+            "--search-candidates",
+            "1",
+            "--folds",
+            "2",
+            "--holdout-weeks",
+            "2",
+        ],
+    ]
+    .concat();
     let trained = common::run(lake, &args);
     assert!(trained.status.success(), "{}", common::stderr(&trained));
     let printed = common::stdout(&trained);
