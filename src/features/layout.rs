@@ -434,21 +434,21 @@ fn extra_colours(img: &SmallImage, grad: &Gradients, cell: usize, c: &Component)
     let (y0, y1) = (c.y0 * cell, (c.y1 * cell).min(img.h));
     let (ox0, ox1) = (x0.saturating_sub(cell), (x1 + cell).min(w));
     let (oy0, oy1) = (y0.saturating_sub(cell), (y1 + cell).min(img.h));
-    let mut ring: [Vec<f32>; 3] = Default::default();
-    for y in oy0..oy1 {
-        for x in ox0..ox1 {
-            if !((x0..x1).contains(&x) && (y0..y1).contains(&y)) {
-                let p = img.rgb[y * w + x];
-                ring.iter_mut().zip(p).for_each(|(r, v)| r.push(v));
-            }
-        }
-    }
-    if ring[0].is_empty() {
+    let inner = |x: usize, y: usize| (x0..x1).contains(&x) && (y0..y1).contains(&y);
+    let ring: Vec<[f32; 3]> = (oy0..oy1)
+        .flat_map(|y| (ox0..ox1).map(move |x| (x, y)))
+        .filter(|&(x, y)| !inner(x, y))
+        .map(|(x, y)| img.rgb[y * w + x])
+        .collect();
+    if ring.is_empty() {
         return 0;
     }
-    let surround = ring.map(|mut v| {
-        let mid = v.len() / 2;
-        *v.select_nth_unstable_by(mid, f32::total_cmp).1
+    // Exact, not `median_colour`'s 256 levels: the surround decides which
+    // pixels count, and a level's rounding moves a few over the line.
+    let surround: [f32; 3] = std::array::from_fn(|k| {
+        let mut channel: Vec<f32> = ring.iter().map(|p| p[k]).collect();
+        let mid = channel.len() / 2;
+        *channel.select_nth_unstable_by(mid, f32::total_cmp).1
     });
     // The cast saturates to 0..255 (NaN to 0).
     let level = |v: f32| usize::from(v as u8 >> 4);
@@ -546,13 +546,19 @@ mod tests {
         assert!(symmetry_lr(&ramp, w, h) < 1e-9);
     }
 
+    /// Sets each row `y` of a box (x0, y0, x1, y1) of a `w`-wide buffer to `value(y)`.
+    fn fill<T: Clone>(buf: &mut [T], w: usize, b: [usize; 4], value: impl Fn(usize) -> T) {
+        let [x0, y0, x1, y1] = b;
+        for (y, row) in buf.chunks_exact_mut(w).enumerate().take(y1).skip(y0) {
+            row[x0..x1].fill(value(y));
+        }
+    }
+
     /// A `w` x `h` weight map with weight 1 in each box (x0, y0, x1, y1).
     fn blobs(w: usize, h: usize, boxes: &[[usize; 4]]) -> Vec<f32> {
         let mut weight = vec![0f32; w * h];
-        for &[x0, y0, x1, y1] in boxes {
-            for row in weight.chunks_exact_mut(w).take(y1).skip(y0) {
-                row[x0..x1].fill(1.0);
-            }
+        for &b in boxes {
+            fill(&mut weight, w, b, |_| 1.0);
         }
         weight
     }
@@ -590,17 +596,12 @@ mod tests {
         let shape = [8, 80, 48, 112];
         let weight = blobs(w, h, &[subject, shape]);
         let mut img = flat(w, h);
-        for (i, p) in img.rgb.iter_mut().enumerate() {
-            let (x, y) = (i % w, i / w);
-            if (shape[0]..shape[2]).contains(&x) && (shape[1]..shape[3]).contains(&y) {
-                *p = [40.0, 90.0, 200.0];
-            }
-            if (subject[0]..subject[2]).contains(&x) && (subject[1]..subject[3]).contains(&y) {
-                // Eight bands of a lit colour, from light to dark.
-                let band = (y - subject[1]) * 8 / (subject[3] - subject[1]);
-                *p = [230.0 - 24.0 * band as f32, 60.0, 40.0 + 10.0 * band as f32];
-            }
-        }
+        fill(&mut img.rgb, w, shape, |_| [40.0, 90.0, 200.0]);
+        // Eight bands of a lit colour, from light to dark.
+        fill(&mut img.rgb, w, subject, |y| {
+            let band = ((y - subject[1]) * 8 / (subject[3] - subject[1])) as f32;
+            [230.0 - 24.0 * band, 60.0, 40.0 + 10.0 * band]
+        });
         let as_flat = thirds_of_blobs(w, h, &[subject, shape]);
         assert!(as_flat < 0.6, "{as_flat}");
         let shaded = subject_thirds(&weight, &img, &still(w, h), &[]);
@@ -608,9 +609,7 @@ mod tests {
         // The same colours on edge pixels (a glyph's strokes, a rim) count
         // for nothing.
         let mut edges = still(w, h);
-        for y in subject[1]..subject[3] {
-            edges.dx[y * w + subject[0]..y * w + subject[2]].fill(MAX_FILL_L1 as i16 + 1);
-        }
+        fill(&mut edges.dx, w, subject, |_| MAX_FILL_L1 as i16 + 1);
         let stroked = subject_thirds(&weight, &img, &edges, &[]);
         assert!(stroked < 0.6, "{stroked}");
     }
