@@ -14,7 +14,8 @@ use super::boosting::{Boosted, BoostingParams, Growth};
 use super::dataset::Matrix;
 use super::forest::{Forest, ForestParams};
 use super::linear::{Linear, LinearParams};
-use super::mlp::{Mlp, MlpParams, MlpShape};
+use super::mlp::{Mlp, MlpParams};
+use super::search::SearchSpace;
 use super::tier::{TierForest, TierParams};
 use super::TrainError;
 
@@ -97,9 +98,11 @@ impl ModelKind {
         }
     }
 
-    /// The candidates the hyperparameter search tries, defaults first.
-    pub fn search_space(self) -> Vec<Params> {
-        let mut space = vec![self.default_params()];
+    /// The candidates the hyperparameter search tries: the defaults and
+    /// any other candidate that must not wait its turn first, then the rest.
+    pub fn search_space(self) -> SearchSpace {
+        let mut first = vec![self.default_params()];
+        let mut rest = Vec::new();
         match self.default_params() {
             Params::Forest(d) => {
                 for (max_depth, leaf, fraction) in [
@@ -108,7 +111,7 @@ impl ModelKind {
                     (Some(16), 1, 0.7),
                     (Some(8), 5, 1.0),
                 ] {
-                    space.push(Params::Forest(ForestParams {
+                    rest.push(Params::Forest(ForestParams {
                         max_depth,
                         min_samples_leaf: leaf,
                         feature_fraction: fraction,
@@ -117,6 +120,23 @@ impl ModelKind {
                 }
             }
             Params::Boosting(d) => {
+                // Many small steps of deeper trees whose leaves hold at
+                // least 100 rows: on the 60,000-post synthetic world its
+                // holdout R² was 0.568 to the defaults' 0.565 (cross-validated
+                // 0.567 to 0.564); on a few thousand rows the leaf floor
+                // leaves too few splits and the defaults win. It goes first
+                // because it takes twice the defaults' time, so a search cut
+                // short by its time budget would seldom reach it.
+                if d.growth == Growth::DepthWise {
+                    first.push(Params::Boosting(BoostingParams {
+                        iterations: 1000,
+                        learning_rate: 0.02,
+                        max_depth: 9,
+                        min_leaf_weight: 100.0,
+                        colsample_bytree: 0.6,
+                        ..d.clone()
+                    }));
+                }
                 for (iterations, rate, depth, leaves, l2, min_leaf_weight) in [
                     (300, 0.05, 5, 15, 1.0, 1.0),
                     (600, 0.03, 4, 15, 1.0, 5.0),
@@ -135,7 +155,7 @@ impl ModelKind {
                         Growth::DepthWise => p.max_depth = depth,
                         Growth::LeafWiseGoss => p.max_leaves = leaves,
                     }
-                    space.push(Params::Boosting(p));
+                    rest.push(Params::Boosting(p));
                 }
             }
             Params::Mlp(d) => {
@@ -144,7 +164,7 @@ impl ModelKind {
                     (vec![128, 64], 1e-3, 1e-3),
                     (vec![64, 64, 32], 2e-3, 1e-4),
                 ] {
-                    space.push(Params::Mlp(MlpParams {
+                    rest.push(Params::Mlp(MlpParams {
                         hidden,
                         learning_rate: rate,
                         weight_decay: decay,
@@ -157,7 +177,7 @@ impl ModelKind {
             Params::Blend(_) => {}
             Params::Linear(_) => {
                 for (penalty, l1_ratio) in [(0.01, 0.5), (1.0, 0.5), (0.1, 0.0), (0.1, 1.0)] {
-                    space.push(Params::Linear(LinearParams { penalty, l1_ratio }));
+                    rest.push(Params::Linear(LinearParams { penalty, l1_ratio }));
                 }
             }
             Params::Tier(d) => {
@@ -166,7 +186,7 @@ impl ModelKind {
                     (60, Some(14), 0.8),
                     (100, Some(12), 0.4),
                 ] {
-                    space.push(Params::Tier(TierParams {
+                    rest.push(Params::Tier(TierParams {
                         n_trees,
                         max_depth,
                         feature_fraction,
@@ -175,7 +195,7 @@ impl ModelKind {
                 }
             }
         }
-        space
+        SearchSpace { first, rest }
     }
 }
 
@@ -343,7 +363,7 @@ impl Fitted {
                 files.insert(BOOSTER_FILE.into(), compressed_json(m)?);
             }
             Fitted::Mlp(m) => {
-                files.insert(MLP_SHAPE_FILE.into(), json(m.shape())?);
+                files.insert(MLP_SHAPE_FILE.into(), json(&m.shapes())?);
                 files.insert(MLP_WEIGHTS_FILE.into(), m.safetensors()?);
             }
             Fitted::Linear(m) => {
@@ -373,10 +393,10 @@ impl Fitted {
             ModelKind::GbtDepthwise | ModelKind::GbtLeafwise => {
                 Fitted::Boosted(Box::new(from_compressed_json(file(BOOSTER_FILE)?)?))
             }
-            ModelKind::Mlp => {
-                let shape: MlpShape = from_json(file(MLP_SHAPE_FILE)?)?;
-                Fitted::Mlp(Mlp::from_safetensors(shape, file(MLP_WEIGHTS_FILE)?)?)
-            }
+            ModelKind::Mlp => Fitted::Mlp(Mlp::from_files(
+                file(MLP_SHAPE_FILE)?,
+                file(MLP_WEIGHTS_FILE)?,
+            )?),
             ModelKind::ElasticNet => Fitted::Linear(from_json(file(LINEAR_FILE)?)?),
             ModelKind::TierForest => Fitted::Tier(from_compressed_json(file(TIER_FILE)?)?),
             ModelKind::Blend => Fitted::Blend(Blend::from_files(files)?),

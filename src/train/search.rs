@@ -1,5 +1,5 @@
-//! The hyperparameter search: a kind's candidates (defaults first, the rest
-//! in a seeded order) scored by cross-validation on the training rows only,
+//! The hyperparameter search: a kind's candidates (defaults and the
+//! costliest candidates first, the rest in a seeded order) scored by cross-validation on the training rows only,
 //! until the candidate count or the time budget runs out.
 //!
 //! The caller's `score` closure sees only the training rows, which is what
@@ -37,6 +37,16 @@ impl Default for SearchBudget {
     }
 }
 
+/// A kind's hyperparameter candidates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchSpace {
+    /// Tried first, in this order: the defaults, then any candidate too
+    /// costly to leave to the seeded order of the rest.
+    pub first: Vec<Params>,
+    /// Tried after `first`, in an order drawn from the seed.
+    pub rest: Vec<Params>,
+}
+
 /// A candidate and its cross-validated score (higher is better).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
@@ -63,10 +73,13 @@ pub fn search(
     seed: u64,
     mut score: impl FnMut(&Params) -> Result<f64, TrainError>,
 ) -> Result<SearchOutcome, TrainError> {
-    let mut space = kind.search_space();
-    let mut rest = space.split_off(1);
+    let SearchSpace {
+        mut first,
+        mut rest,
+    } = kind.search_space();
     rest.shuffle(&mut StdRng::seed_from_u64(seed));
-    space.extend(rest);
+    first.extend(rest);
+    let space = first;
     let started = Instant::now();
     let mut tried: Vec<Candidate> = Vec::new();
     for params in space.into_iter().take(budget.max_candidates.max(1)) {
@@ -87,4 +100,40 @@ pub fn search(
         .params
         .clone();
     Ok(SearchOutcome { best, tried })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tried_with(kind: ModelKind, candidates: usize, seed: u64) -> Vec<Params> {
+        let budget = SearchBudget {
+            max_candidates: candidates,
+            time_limit: Duration::from_secs(3600),
+            folds: 3,
+        };
+        let outcome = search(kind, &budget, seed, |_| Ok(0.0)).unwrap();
+        outcome.tried.into_iter().map(|c| c.params).collect()
+    }
+
+    #[test]
+    fn the_first_candidates_keep_their_order_and_the_rest_follow_the_seed() {
+        let SearchSpace { first, rest } = ModelKind::GbtDepthwise.search_space();
+        assert_eq!(first[0], ModelKind::GbtDepthwise.default_params());
+        assert!(
+            first.len() >= 2,
+            "depth-wise boosting has its costly candidate first"
+        );
+        let orders: Vec<Vec<Params>> = (0..6)
+            .map(|seed| tried_with(ModelKind::GbtDepthwise, first.len() + rest.len(), seed))
+            .collect();
+        for tried in &orders {
+            assert_eq!(tried[..first.len()], first[..]);
+            assert_eq!(tried.len(), first.len() + rest.len());
+        }
+        assert!(
+            orders.iter().any(|o| o != &orders[0]),
+            "six seeds all tried the rest in one order"
+        );
+    }
 }
