@@ -1,6 +1,7 @@
-//! The hyperparameter search: a kind's candidates (defaults and the
-//! costliest candidates first, the rest in a seeded order) scored by cross-validation on the training rows only,
-//! until the candidate count or the time budget runs out.
+//! The hyperparameter search: a kind's candidates (the defaults and any
+//! costly candidate first, the rest in a seeded order) scored by
+//! cross-validation on the training rows only, until the candidate count or
+//! the time budget runs out.
 //!
 //! The caller's `score` closure sees only the training rows, which is what
 //! keeps the holdout out of the choice. With a time budget, how many
