@@ -24,6 +24,7 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::dataset::Matrix;
+use super::model::from_json;
 use super::prepare::Standardiser;
 use super::TrainError;
 
@@ -199,8 +200,7 @@ impl Mlp {
 
     /// An MLP from its shape file's JSON and its safetensors weights.
     pub fn from_files(shape_json: &[u8], weights: &[u8]) -> Result<Mlp, TrainError> {
-        let shapes: SavedShapes = serde_json::from_slice(shape_json)
-            .map_err(|e| TrainError::BadModel(format!("reading the MLP's shape: {e}")))?;
+        let shapes: SavedShapes = from_json(shape_json)?;
         let named =
             candle_core::safetensors::load_buffer(weights, &Device::Cpu).map_err(candle_err)?;
         let networks = match shapes {

@@ -74,16 +74,15 @@ pub fn search(
     seed: u64,
     mut score: impl FnMut(&Params) -> Result<f64, TrainError>,
 ) -> Result<SearchOutcome, TrainError> {
-    let SearchSpace {
-        mut first,
-        mut rest,
-    } = kind.search_space();
+    let SearchSpace { first, mut rest } = kind.search_space();
     rest.shuffle(&mut StdRng::seed_from_u64(seed));
-    first.extend(rest);
-    let space = first;
     let started = Instant::now();
     let mut tried: Vec<Candidate> = Vec::new();
-    for params in space.into_iter().take(budget.max_candidates.max(1)) {
+    for params in first
+        .into_iter()
+        .chain(rest)
+        .take(budget.max_candidates.max(1))
+    {
         if !tried.is_empty() && started.elapsed() > budget.time_limit {
             tracing::info!(%kind, tried = tried.len(), "search time budget spent");
             break;
