@@ -7,7 +7,7 @@ LAKE ?= lake
 BIN := target/release/creativeiq
 DEBUG_BIN := target/debug/creativeiq
 
-.PHONY: help demo test lint build build-release bench-import bench-synth bench-collect bench-sql bench-features bench-data contact-sheet clean-lake setup-python setup-chromium test-data report-check bench-train setup-notebooks notebooks notebooks-check notebooks-test train-quick train-full train-production train-synthetic retrain
+.PHONY: help demo test lint build build-release bench-predict bench-import bench-synth bench-collect bench-sql bench-features bench-data contact-sheet clean-lake setup-python setup-chromium test-data report-check bench-train setup-notebooks notebooks notebooks-check notebooks-test train-quick train-full train-production train-synthetic retrain
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -179,6 +179,7 @@ bench-sql: build-release setup-python ## Validation suite on 10,000,000 generate
 # Real images for the feature benchmark, from Debian packages (not
 # installed, only unpacked): photos and designs, and PNG illustrations.
 BENCH_DATA := $(DATA)/bench
+PREDICT_LAKE ?= target/lake-train-quick
 
 bench-data: $(BENCH_DATA)/.unpacked ## Fetch the benchmark images (mate-backgrounds, openclipart-png)
 
@@ -195,6 +196,12 @@ $(VENV)/.bench-peer: $(VENV)/.installed
 bench-features: build-release bench-data $(VENV)/.bench-peer ## Feature extraction on real images, beside NumPy/scikit-image/OpenCV
 	$(CARGO) build --release --example features_bench
 	CREATIVEIQ=$(BIN) FEATURES_BENCH=target/release/examples/features_bench $(PY) tests/bench/features_bench.py
+
+bench-predict: build-release bench-data $(VENV)/.bench-peer ## One design's creativeiq predict latency (1080x1080 JPEG), beside a Pillow/OpenCV/XGBoost peer
+	$(CARGO) build --release --example features_bench
+	$(PY) -m pip install --quiet xgboost-cpu
+	test -f $(PREDICT_LAKE)/models/champions.json || $(MAKE) train-quick
+	CREATIVEIQ=$(BIN) FEATURES_BENCH=target/release/examples/features_bench PREDICT_LAKE=$(PREDICT_LAKE) $(PY) tests/bench/predict_bench.py
 
 bench-train: setup-python ## Boosted trees and a random forest on 100,000 x 30 rows, beside XGBoost and scikit-learn
 	nice $(CARGO) build --release --example train_bench

@@ -72,18 +72,28 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     let (Some(image), Some(platform)) = (&args.image, &args.platform) else {
         return run_batch(&lake, &args).await;
     };
-    let predictor = match Predictor::champion(&lake, platform).await {
-        Err(PredictError::NoChampion { .. }) => Predictor::champion(&lake, ALL_SCOPE).await?,
-        other => other?,
-    };
-    let shown_path = image.display();
-    let bytes = std::fs::read(image).with_context(|| format!("reading {shown_path}"))?;
-    let features =
-        analyze_bytes(&bytes, &DecodeLimits::default()).with_context(|| format!("{shown_path}"))?;
     anyhow::ensure!(
         args.hour < 24 && args.weekday < 7,
         "--hour is 0-23 and --weekday 0-6"
     );
+    // The design is decoded and analysed while the champion loads: one
+    // design's latency is the longer of the two, not their sum.
+    let started = std::time::Instant::now();
+    let image_path = image.clone();
+    let analysis = tokio::task::spawn_blocking(move || {
+        let shown_path = image_path.display();
+        let bytes = std::fs::read(&image_path).with_context(|| format!("reading {shown_path}"))?;
+        let features = analyze_bytes(&bytes, &DecodeLimits::default())
+            .with_context(|| format!("{shown_path}"))?;
+        tracing::debug!(elapsed = ?started.elapsed(), "design analysed");
+        anyhow::Ok(features)
+    });
+    let predictor = match Predictor::champion(&lake, platform).await {
+        Err(PredictError::NoChampion { .. }) => Predictor::champion(&lake, ALL_SCOPE).await?,
+        other => other?,
+    };
+    tracing::debug!(elapsed = ?started.elapsed(), "champion loaded");
+    let features = analysis.await.context("analysing the design")??;
     // Only the hour and weekday of the time are features: any week will do
     // (2024-01-01 was a Monday).
     let offset = Duration::minutes(i64::from(args.utc_offset.unwrap_or(0)));
@@ -109,6 +119,7 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
         post = post.with_caption(caption);
     }
     let p = predictor.predict_post(&post, Some(&ImageFeatures::from_design(&features)))?;
+    tracing::debug!(elapsed = ?started.elapsed(), "predicted and explained");
     let brand = predictor
         .model()
         .manifest

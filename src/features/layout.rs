@@ -55,17 +55,18 @@ pub(super) struct Layout {
     pub subject_thirds: f64,
 }
 
-/// Computes every layout feature; `text` holds the detected text lines.
-pub(super) fn layout(
+/// Every layout feature but `subject_thirds`, which needs the text lines
+/// ([`SubjectWeight::subject_thirds`] adds it): the two halves run beside
+/// text detection and after it.
+pub(super) fn layout_before_text(
     img: &SmallImage,
     grey: &Grey,
     grad: &Gradients,
     edges: &[bool],
-    text: &[BBox],
-) -> Layout {
+) -> (Layout, SubjectWeight) {
     let weight = WeightMap::new(img, grad);
     let (lr, tb) = weight.balance();
-    Layout {
+    let layout = Layout {
         rule_of_thirds: weight.rule_of_thirds(),
         balance_lr: lr,
         balance_tb: tb,
@@ -73,7 +74,25 @@ pub(super) fn layout(
         whitespace: whitespace(&grey.y, img.w, img.h),
         grid_alignment: grid_alignment(grad, edges),
         focal_points: focal_points(&weight.weight, img.w, img.h),
-        subject_thirds: subject_thirds(&weight.weight, img, grad, text),
+        subject_thirds: 0.0,
+    };
+    (layout, SubjectWeight(weight.weight))
+}
+
+/// The visual weight map, kept for `subject_thirds`.
+pub(super) struct SubjectWeight(Vec<f32>);
+
+impl SubjectWeight {
+    /// `layout` with its `subject_thirds`; `text` holds the detected text lines.
+    pub(super) fn subject_thirds(
+        &self,
+        mut layout: Layout,
+        img: &SmallImage,
+        grad: &Gradients,
+        text: &[BBox],
+    ) -> Layout {
+        layout.subject_thirds = subject_thirds(&self.0, img, grad, text);
+        layout
     }
 }
 

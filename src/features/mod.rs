@@ -67,8 +67,10 @@ const CANNY_HIGH: i32 = 200;
 /// Computes every feature of one decoded image.
 ///
 /// Deterministic: the same pixels give bit-identical features whatever the
-/// thread count (images of 2 megapixels and more split the statistics pass
-/// over rayon's pool, summing the parts in a fixed order). Never panics.
+/// thread count. The stages that share no data run side by side on rayon's
+/// pool, and the work split within a stage (the statistics pass of images
+/// of 2 megapixels and more, the resize's bands of rows, text detection's
+/// passes) is summed or joined in a fixed order. Never panics.
 pub fn extract(img: &Canonical) -> DesignFeatures {
     extract_with(img, Threads::Pool)
 }
@@ -92,29 +94,35 @@ pub(crate) fn extract_with(img: &Canonical, threads: Threads) -> DesignFeatures 
 }
 
 /// The extraction, calling `lap` with each stage's name as it ends (for
-/// [`profile_stages`]).
+/// [`profile_stages`], on one thread).
 fn extract_timed(
     img: &Canonical,
     threads: Threads,
     lap: &mut dyn FnMut(&'static str),
 ) -> DesignFeatures {
-    let stats = pixels::global_stats(img, threads);
-    lap("pixel statistics");
-    let small = resize::working_image(img);
-    lap("resize to 512");
-    let grey = grey::Grey::new(&small);
-    let grad = canny::sobel(&grey.g8, small.w, small.h);
-    let edges = canny::canny(&grad, CANNY_LOW, CANNY_HIGH);
-    lap("grey, sobel, canny");
-    let swatches = palette::palette(&small);
-    lap("palette");
-    let text = typography::typography(&small, &grey, img);
-    lap("typography");
-    let layout = layout::layout(&small, &grey, &grad, &edges, &text.line_boxes);
-    lap("layout");
+    let (stats, working) = match threads {
+        Threads::One => {
+            let stats = pixels::global_stats(img, threads);
+            lap("pixel statistics");
+            (stats, working_features(img, threads, lap))
+        }
+        // The full-resolution pass and the working image's stages share no
+        // data: one image's features take the time of the longer of the
+        // two, not their sum (`creativeiq predict` scores one design).
+        Threads::Pool => rayon::join(
+            || pixels::global_stats(img, threads),
+            || working_features(img, threads, &mut |_| {}),
+        ),
+    };
+    let Working {
+        edge_density,
+        swatches,
+        hue_arcs,
+        text,
+        layout,
+        thumbnail_edges,
+    } = working;
     let palette_contrast = harmony::palette_contrast(&swatches);
-    let edge_count = edges.iter().filter(|&&e| e).count();
-    let hue_arcs = harmony::hue_arcs(&small);
     let features = DesignFeatures {
         width: img.width(),
         height: img.height(),
@@ -129,7 +137,7 @@ fn extract_timed(
         lab_a_mean: stats.lab_a_mean,
         lab_b_mean: stats.lab_b_mean,
         lab_l_std: stats.lab_l_std,
-        edge_density: edge_count as f64 / edges.len().max(1) as f64,
+        edge_density,
         palette: swatches.iter().map(palette::Swatch::to_public).collect(),
         hue_count: harmony::hue_count(&stats.hue_hist),
         color_harmony: harmony::color_harmony(&swatches),
@@ -152,13 +160,69 @@ fn extract_timed(
             &stats.hue_hist,
             u64::from(img.width()) * u64::from(img.height()),
         ),
-        thumbnail_edges: grey::thumbnail_edges(&grey.y, small.w, small.h),
+        thumbnail_edges,
         hue_arc_small: hue_arcs[0],
         hue_arc_mid: hue_arcs[1],
         hue_arc_large: hue_arcs[2],
     };
     lap("harmony, record");
     features
+}
+
+/// What the working image (at most 512 px) gives.
+struct Working {
+    edge_density: f64,
+    swatches: Vec<palette::Swatch>,
+    hue_arcs: [f64; 3],
+    text: typography::Typography,
+    layout: layout::Layout,
+    thumbnail_edges: f64,
+}
+
+/// The stages on the working image; with [`Threads::Pool`], text
+/// detection runs beside layout and colour.
+fn working_features(
+    img: &Canonical,
+    threads: Threads,
+    lap: &mut dyn FnMut(&'static str),
+) -> Working {
+    let small = resize::working_image(img, threads);
+    lap("resize to 512");
+    let grey = grey::Grey::new(&small);
+    let grad = canny::sobel(&grey.g8, small.w, small.h);
+    let edges = canny::canny(&grad, CANNY_LOW, CANNY_HIGH);
+    lap("grey, sobel, canny");
+    let text = |threads| typography::typography(&small, &grey, img, threads);
+    let layout = || layout::layout_before_text(&small, &grey, &grad, &edges);
+    let colours = || (palette::palette(&small), harmony::hue_arcs(&small));
+    let (text, (layout, weight), (swatches, hue_arcs)) = match threads {
+        Threads::One => {
+            let text = text(threads);
+            lap("typography");
+            let layout = layout();
+            lap("layout");
+            let colours = colours();
+            lap("palette, hue arcs");
+            (text, layout, colours)
+        }
+        // Text detection, the longest, on this thread (its passes split
+        // further); the rest left for the thread the statistics pass frees.
+        Threads::Pool => {
+            let (text, (layout, colours)) =
+                rayon::join(|| text(threads), || rayon::join(layout, colours));
+            (text, layout, colours)
+        }
+    };
+    let layout = weight.subject_thirds(layout, &small, &grad, &text.line_boxes);
+    lap("subject thirds");
+    Working {
+        edge_density: edges.iter().filter(|&&e| e).count() as f64 / edges.len().max(1) as f64,
+        swatches,
+        hue_arcs,
+        text,
+        layout,
+        thumbnail_edges: grey::thumbnail_edges(&grey.y, small.w, small.h),
+    }
 }
 
 /// Decodes `bytes` under `limits` and extracts its features: the whole
@@ -199,4 +263,42 @@ pub fn profile_stages(bytes: &[u8], limits: &DecodeLimits) -> Result<StageProfil
         last = std::time::Instant::now();
     });
     Ok(profile)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_image_split_over_the_pool_gives_the_features_of_one_thread() {
+        // 1,100 x 700: a fractional downscale to 512 x 326, over several
+        // bands of the resize; flat blocks of colour (with "text" strokes)
+        // on noise, so every stage has something to find.
+        let (w, h) = (1100usize, 700usize);
+        let mut state = 5u64;
+        let mut rgb = Vec::with_capacity(w * h * 3);
+        for y in 0..h {
+            for x in 0..w {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let noise = (state >> 58) as u8;
+                let px = match (x / 137, y / 91) {
+                    (1..=3, 1..=2) => [200, 40 + noise, 60],
+                    (5, 4..=6) if x % 11 < 3 => [10, 10, 10],
+                    (5..=7, 4..=6) => [240, 240, 235],
+                    _ => [30 + noise, 90, 160 + noise],
+                };
+                rgb.extend(px);
+            }
+        }
+        let img = Canonical::from_rgb8(w as u32, h as u32, rgb).unwrap();
+        let alone = extract_with(&img, Threads::One);
+        let two = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        assert_eq!(two.install(|| extract_with(&img, Threads::Pool)), alone);
+        assert!(alone.edge_density > 0.0 && !alone.palette.is_empty());
+    }
 }

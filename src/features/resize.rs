@@ -3,7 +3,10 @@
 //! (including fractional scales, where border source pixels are split
 //! between two output pixels by their covered fraction).
 
+use rayon::prelude::*;
+
 use super::decode::Canonical;
+use super::Threads;
 
 /// Longer side of the working image used for edges, layout and typography.
 pub(super) const WORK_SIDE: usize = 512;
@@ -41,8 +44,11 @@ fn fitted_size(w: usize, h: usize, longer: usize) -> (usize, usize) {
     (side(w), side(h))
 }
 
+/// Destination rows per work unit of [`Threads::Pool`]'s resize.
+const BAND_ROWS: usize = 64;
+
 /// Builds the working image (a plain copy when no downscale is needed).
-pub(super) fn working_image(img: &Canonical) -> SmallImage {
+pub(super) fn working_image(img: &Canonical, threads: Threads) -> SmallImage {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let (dw, dh) = working_size(w, h);
     if (dw, dh) == (w, h) {
@@ -52,7 +58,7 @@ pub(super) fn working_image(img: &Canonical) -> SmallImage {
         }
         return SmallImage { w, h, rgb };
     }
-    area_resize(img, dw, dh)
+    area_resize(img, dw, dh, threads)
 }
 
 /// OpenCV `computeResizeAreaTab`: taps of destination cells of width
@@ -96,25 +102,62 @@ fn area_taps(src: usize, dst: usize) -> Vec<Tap> {
 
 /// Separable area resampling: each source row is reduced horizontally once,
 /// then added into the destination row(s) its vertical taps name, in the
-/// same order as OpenCV's `ResizeArea_Invoker`.
-fn area_resize(img: &Canonical, dw: usize, dh: usize) -> SmallImage {
-    let (w, h) = (img.width() as usize, img.height() as usize);
+/// same order as OpenCV's `ResizeArea_Invoker`. With [`Threads::Pool`],
+/// bands of destination rows run in parallel; each row still sums its
+/// taps in the same order, so the pixels are the same.
+fn area_resize(img: &Canonical, dw: usize, dh: usize, threads: Threads) -> SmallImage {
+    let w = img.width() as usize;
     let xtaps = area_taps(w, dw);
-    let ytaps = area_taps(h, dh);
-    let mut src_row = vec![[0f32; 3]; w];
+    let ytaps = area_taps(img.height() as usize, dh);
+    let mut out = vec![[0f32; 3]; dw * dh];
+    // The taps of each band: taps come in destination order.
+    let bands: Vec<&[Tap]> = (0..dh)
+        .step_by(BAND_ROWS)
+        .map(|first| {
+            let start = ytaps.partition_point(|t| t.dst < first);
+            let end = ytaps.partition_point(|t| t.dst < first + BAND_ROWS);
+            &ytaps[start..end]
+        })
+        .collect();
+    let run = |(band, taps): (&mut [[f32; 3]], &&[Tap])| {
+        if let Some(first) = taps.first() {
+            resize_band(img, &xtaps, taps, dw, first.dst, band);
+        }
+    };
+    match threads {
+        Threads::One => out.chunks_mut(BAND_ROWS * dw).zip(&bands).for_each(run),
+        Threads::Pool => out.par_chunks_mut(BAND_ROWS * dw).zip(&bands).for_each(run),
+    }
+    SmallImage {
+        w: dw,
+        h: dh,
+        rgb: out,
+    }
+}
+
+/// Destination rows from `first_dst` on, into `out`, from their vertical taps.
+fn resize_band(
+    img: &Canonical,
+    xtaps: &[Tap],
+    ytaps: &[Tap],
+    dw: usize,
+    first_dst: usize,
+    out: &mut [[f32; 3]],
+) {
+    let mut src_row = vec![[0f32; 3]; img.width() as usize];
     let mut hrow = vec![[0f64; 3]; dw];
     let mut sum = vec![[0f64; 3]; dw];
-    let mut out = vec![[0f32; 3]; dw * dh];
     let mut loaded = usize::MAX;
-    let mut cur_dy = ytaps.first().map_or(0, |t| t.dst);
-    for yt in &ytaps {
+    let mut cur_dy = first_dst;
+    let row = |dy: usize| (dy - first_dst) * dw..(dy - first_dst + 1) * dw;
+    for yt in ytaps {
         if yt.src != loaded {
             img.row_f32(yt.src, &mut src_row);
-            reduce_row(&src_row, &xtaps, &mut hrow);
+            reduce_row(&src_row, xtaps, &mut hrow);
             loaded = yt.src;
         }
         if yt.dst != cur_dy {
-            store_row(&mut sum, &mut out[cur_dy * dw..(cur_dy + 1) * dw]);
+            store_row(&mut sum, &mut out[row(cur_dy)]);
             cur_dy = yt.dst;
         }
         for (s, v) in sum.iter_mut().zip(&hrow) {
@@ -123,12 +166,7 @@ fn area_resize(img: &Canonical, dw: usize, dh: usize) -> SmallImage {
             }
         }
     }
-    store_row(&mut sum, &mut out[cur_dy * dw..(cur_dy + 1) * dw]);
-    SmallImage {
-        w: dw,
-        h: dh,
-        rgb: out,
-    }
+    store_row(&mut sum, &mut out[row(cur_dy)]);
 }
 
 /// A single plane (such as luma) scaled by area averaging so its longer
@@ -213,7 +251,7 @@ mod tests {
     fn halving_averages_blocks() {
         let rgb: Vec<u8> = (0..16).flat_map(|v| [v as u8 * 10; 3]).collect();
         let img = Canonical::from_rgb8(4, 4, rgb).expect("valid image");
-        let out = area_resize(&img, 2, 2);
+        let out = area_resize(&img, 2, 2, Threads::One);
         // Top-left 2x2 block holds 0, 10, 40, 50.
         assert!((out.rgb[0][0] - 25.0).abs() < 1e-4);
     }

@@ -18,11 +18,14 @@
 //! 5. Each line's contrast: its stroke core against the ground around its
 //!    box, on the full-resolution image.
 
+use rayon::prelude::*;
+
 use super::decode::Canonical;
 use super::glyphs::{BBox, Glyph, InkPass, InkRule, Integral, Polarity, CLEAR_INK, FAINT_INK};
 use super::grey::{luma, Grey};
 use super::lab::{contrast_ratio, Tables};
 use super::resize::SmallImage;
+use super::Threads;
 
 /// Local-mean window radii (pixels of the working image).
 const RADII: [usize; 2] = [10, 32];
@@ -92,9 +95,14 @@ pub(super) struct Line {
 /// Detects text lines on the working image `img` and summarises them; the
 /// strokes' contrast is measured on the full-resolution `full`, where thin
 /// strokes are not yet blended into their ground.
-pub(super) fn typography(img: &SmallImage, grey: &Grey, full: &Canonical) -> Typography {
+pub(super) fn typography(
+    img: &SmallImage,
+    grey: &Grey,
+    full: &Canonical,
+    threads: Threads,
+) -> Typography {
     let means = local_means(img, grey);
-    let lines = detect_lines(img, grey, &means);
+    let lines = detect_lines(img, grey, &means, threads);
     summarise(&lines, img, full)
 }
 
@@ -104,21 +112,39 @@ pub(super) fn local_means(img: &SmallImage, grey: &Grey) -> Vec<Vec<f32>> {
     RADII.iter().map(|&r| integral.local_means(r)).collect()
 }
 
-/// All text lines of the working image, de-duplicated across passes.
-pub(super) fn detect_lines(img: &SmallImage, grey: &Grey, means: &[Vec<f32>]) -> Vec<Line> {
-    let mut lines = Vec::new();
-    for (radius, rule) in PASSES {
-        for polarity in [Polarity::Dark, Polarity::Light] {
-            let pass = Pass {
-                polarity,
-                faint: rule == FAINT_INK,
-            };
-            let ink = InkPass::new(&grey.y, &means[radius], polarity, rule, img.w, img.h);
-            let found = group_lines(&ink.glyphs(), pass);
-            lines.extend(found.into_iter().filter(|l| ink.line_ground_ok(&l.bbox)));
-        }
-    }
-    deduplicate(lines)
+/// All text lines of the working image, de-duplicated across passes. The
+/// passes are independent: with [`Threads::Pool`] they run in parallel,
+/// their lines kept in pass order (a busy photograph's passes are the
+/// longest stage of one design's features).
+pub(super) fn detect_lines(
+    img: &SmallImage,
+    grey: &Grey,
+    means: &[Vec<f32>],
+    threads: Threads,
+) -> Vec<Line> {
+    let passes: Vec<(usize, InkRule, Polarity)> = PASSES
+        .iter()
+        .flat_map(|&(radius, rule)| {
+            [Polarity::Dark, Polarity::Light].map(|polarity| (radius, rule, polarity))
+        })
+        .collect();
+    let run = |&(radius, rule, polarity): &(usize, InkRule, Polarity)| {
+        let pass = Pass {
+            polarity,
+            faint: rule == FAINT_INK,
+        };
+        let ink = InkPass::new(&grey.y, &means[radius], polarity, rule, img.w, img.h);
+        let found = group_lines(&ink.glyphs(), pass);
+        found
+            .into_iter()
+            .filter(|l| ink.line_ground_ok(&l.bbox))
+            .collect::<Vec<_>>()
+    };
+    let found: Vec<Vec<Line>> = match threads {
+        Threads::One => passes.iter().map(run).collect(),
+        Threads::Pool => passes.par_iter().map(run).collect(),
+    };
+    deduplicate(found.into_iter().flatten().collect())
 }
 
 /// Whether two glyphs belong to the same line.

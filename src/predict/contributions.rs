@@ -42,7 +42,7 @@ pub fn contributions(
 ) -> Result<(ContributionMethod, Vec<Contribution>), TrainError> {
     let names = &model.manifest.preparation.used_features;
     let x = Matrix::new(1, prepared.len(), prepared.to_vec())?;
-    let (method, values) = match model.model.shapley(&x) {
+    let (method, values) = match model.model.shapley(&x)? {
         Some(rows) => (ContributionMethod::Shapley, rows[0][..names.len()].to_vec()),
         None => {
             let medians = &model.manifest.preparation.medians;

@@ -44,6 +44,7 @@ pub mod assemble;
 mod blend;
 mod boosting;
 pub mod ceiling;
+mod columns;
 pub mod dataset;
 mod forest;
 pub mod importance;
@@ -150,5 +151,18 @@ impl TrainError {
             learner,
             message: error.to_string(),
         }
+    }
+}
+
+/// Uniform numbers in [0, 1) from `seed` (a 64-bit LCG), for the learners'
+/// tests.
+#[cfg(test)]
+fn test_uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
     }
 }

@@ -10,13 +10,13 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::blend::{Blend, BlendParams};
-use super::boosting::{Boosted, BoostingParams, Growth};
+use super::boosting::{Boosted, BoostingParams, Growth, JsonBoosted};
 use super::dataset::Matrix;
 use super::forest::{Forest, ForestParams};
 use super::linear::{Linear, LinearParams};
 use super::mlp::{Mlp, MlpParams};
 use super::search::SearchSpace;
-use super::tier::{TierForest, TierParams};
+use super::tier::{LinfaTierForest, TierForest, TierParams};
 use super::TrainError;
 
 /// A kind of model.
@@ -255,11 +255,16 @@ pub enum Fitted {
 
 /// File names of the saved models.
 const FOREST_FILE: &str = "random_forest.json.zst";
-const BOOSTER_FILE: &str = "booster.json.zst";
+const BOOSTER_FILE: &str = "booster.json";
+const BOOSTER_TREES_FILE: &str = "booster.trees.safetensors";
 const MLP_SHAPE_FILE: &str = "mlp.json";
 const MLP_WEIGHTS_FILE: &str = "mlp.safetensors";
 const LINEAR_FILE: &str = "elastic_net.json";
-const TIER_FILE: &str = "tier_forest.json.zst";
+const TIER_FILE: &str = "tier_forest.safetensors";
+/// The files of models saved before their trees were columns; they load
+/// as before.
+const JSON_BOOSTER_FILE: &str = "booster.json.zst";
+const JSON_TIER_FILE: &str = "tier_forest.json.zst";
 
 impl Fitted {
     /// Fits a model with `params` on `x`, `y` and optional row weights.
@@ -319,20 +324,20 @@ impl Fitted {
     pub fn predict(&self, x: &Matrix) -> Result<Vec<f64>, TrainError> {
         match self {
             Fitted::Forest(m) => m.predict(x),
-            Fitted::Boosted(m) => Ok(m.predict(x)),
+            Fitted::Boosted(m) => m.predict(x),
             Fitted::Mlp(m) => m.predict(x),
             Fitted::Linear(m) => Ok(m.predict(x)),
-            Fitted::Tier(m) => Ok(m.probability(x)),
+            Fitted::Tier(m) => m.probability(x),
             Fitted::Blend(m) => m.predict(x),
         }
     }
 
     /// Exact per-row Shapley contributions (one per feature, then the
     /// bias), where the library computes them (forust-ml's boosters).
-    pub fn shapley(&self, x: &Matrix) -> Option<Vec<Vec<f64>>> {
+    pub fn shapley(&self, x: &Matrix) -> Result<Option<Vec<Vec<f64>>>, TrainError> {
         match self {
-            Fitted::Boosted(m) => Some(m.contributions(x)),
-            _ => None,
+            Fitted::Boosted(m) => m.contributions(x).map(Some),
+            _ => Ok(None),
         }
     }
 
@@ -354,7 +359,8 @@ impl Fitted {
     }
 
     /// The model as named files (portable: JSON, zstd-compressed where
-    /// large, and safetensors for the MLP's weights).
+    /// large, and safetensors for the MLP's weights and the trees of the
+    /// boosters and the tier classifier).
     pub fn to_files(&self) -> Result<BTreeMap<String, Vec<u8>>, TrainError> {
         let mut files = BTreeMap::new();
         match self {
@@ -362,7 +368,9 @@ impl Fitted {
                 files.insert(FOREST_FILE.into(), compressed_json(m)?);
             }
             Fitted::Boosted(m) => {
-                files.insert(BOOSTER_FILE.into(), compressed_json(m)?);
+                let (settings, trees) = m.to_files()?;
+                files.insert(BOOSTER_FILE.into(), settings);
+                files.insert(BOOSTER_TREES_FILE.into(), trees);
             }
             Fitted::Mlp(m) => {
                 files.insert(MLP_SHAPE_FILE.into(), json(&m.shapes())?);
@@ -372,7 +380,7 @@ impl Fitted {
                 files.insert(LINEAR_FILE.into(), json(m)?);
             }
             Fitted::Tier(m) => {
-                files.insert(TIER_FILE.into(), compressed_json(m)?);
+                files.insert(TIER_FILE.into(), m.to_columns()?);
             }
             Fitted::Blend(m) => files = m.to_files()?,
         }
@@ -393,14 +401,20 @@ impl Fitted {
         Ok(match kind {
             ModelKind::RandomForest => Fitted::Forest(from_compressed_json(file(FOREST_FILE)?)?),
             ModelKind::GbtDepthwise | ModelKind::GbtLeafwise => {
-                Fitted::Boosted(Box::new(from_compressed_json(file(BOOSTER_FILE)?)?))
+                Fitted::Boosted(Box::new(match files.get(JSON_BOOSTER_FILE) {
+                    Some(old) => from_compressed_json::<JsonBoosted>(old)?.try_into()?,
+                    None => Boosted::from_files(file(BOOSTER_FILE)?, file(BOOSTER_TREES_FILE)?)?,
+                }))
             }
             ModelKind::Mlp => Fitted::Mlp(Mlp::from_files(
                 file(MLP_SHAPE_FILE)?,
                 file(MLP_WEIGHTS_FILE)?,
             )?),
             ModelKind::ElasticNet => Fitted::Linear(from_json(file(LINEAR_FILE)?)?),
-            ModelKind::TierForest => Fitted::Tier(from_compressed_json(file(TIER_FILE)?)?),
+            ModelKind::TierForest => Fitted::Tier(match files.get(JSON_TIER_FILE) {
+                Some(old) => from_compressed_json::<LinfaTierForest>(old)?.into_tier_forest()?,
+                None => TierForest::from_columns(file(TIER_FILE)?)?,
+            }),
             ModelKind::Blend => Fitted::Blend(Blend::from_files(files)?),
         })
     }
@@ -423,4 +437,59 @@ fn from_compressed_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, TrainErr
     let raw =
         zstd::decode_all(bytes).map_err(|e| TrainError::BadModel(format!("decompressing: {e}")))?;
     from_json(&raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boosters_and_tier_forests_saved_as_compressed_json_still_load() {
+        let (rows, cols) = (240, 3);
+        let values: Vec<f64> = (0..rows * cols)
+            .map(|i| ((i * 7919) % 1000) as f64 / 1000.0)
+            .collect();
+        let x = Matrix::new(rows, cols, values).unwrap();
+        let y: Vec<f64> = (0..rows)
+            .map(|i| 100.0 * x.row(i)[0] * x.row(i)[1] + 10.0 * x.row(i)[2])
+            .collect();
+        let boosting = BoostingParams {
+            iterations: 20,
+            ..BoostingParams::default_for(Growth::DepthWise)
+        };
+        let Fitted::Boosted(booster) =
+            Fitted::fit(&Params::Boosting(boosting), &x, &y, None, 1).unwrap()
+        else {
+            unreachable!("boosting params fit a booster")
+        };
+        let tier = LinfaTierForest::fit(&x, &y, &TierParams::default(), 1).unwrap();
+        // The tier module checks the columns vote as linfa's trees do.
+        let tier_columns = from_json::<LinfaTierForest>(&json(&tier).unwrap())
+            .unwrap()
+            .into_tier_forest()
+            .unwrap();
+        let expected = [
+            booster.predict(&x).unwrap(),
+            tier_columns.probability(&x).unwrap(),
+        ];
+        let saved = [
+            (
+                ModelKind::GbtDepthwise,
+                JSON_BOOSTER_FILE,
+                compressed_json(&booster.old_json()),
+            ),
+            (
+                ModelKind::TierForest,
+                JSON_TIER_FILE,
+                compressed_json(&tier),
+            ),
+        ];
+        for ((kind, name, bytes), expected) in saved.into_iter().zip(expected) {
+            let files = BTreeMap::from([(name.to_string(), bytes.unwrap())]);
+            let loaded = Fitted::from_files(kind, &files).unwrap();
+            assert!(loaded.kind_matches(kind));
+            assert_eq!(loaded.predict(&x).unwrap(), expected, "{kind}");
+            assert!(!loaded.to_files().unwrap().contains_key(name));
+        }
+    }
 }

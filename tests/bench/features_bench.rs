@@ -8,7 +8,9 @@
 //! - `decode`: decoding to canonical pixels only, the floor the extraction
 //!   can approach;
 //! - `extract`: decoding and every feature, as the batch job does per image;
-//! - `stages`: one thread, per-stage time of the extraction (where it goes).
+//! - `stages`: one thread, per-stage time of the extraction (where it goes);
+//! - `latency`: one image after another, each on the whole pool, as
+//!   `creativeiq predict` analyses its one design.
 //!
 //! Prints one JSON object: images, megapixels, wall and CPU seconds of the
 //! timed part.
@@ -21,7 +23,7 @@ use rayon::prelude::*;
 fn main() {
     let mut args = std::env::args().skip(1);
     let (Some(mode), Some(list)) = (args.next(), args.next()) else {
-        eprintln!("usage: features_bench decode|extract|stages LIST");
+        eprintln!("usage: features_bench decode|extract|latency|stages LIST");
         std::process::exit(2);
     };
     let paths = std::fs::read_to_string(&list).unwrap_or_else(|e| {
@@ -59,6 +61,15 @@ fn main() {
                 },
             )
             .reduce(|| (0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1)),
+        "latency" => {
+            let mut mp = 0.0;
+            for b in &files {
+                if let Ok(f) = creativeiq::features::analyze_bytes(b, &limits) {
+                    mp += megapixels(f.width, f.height);
+                }
+            }
+            (files.len(), mp)
+        }
         "stages" => {
             let mut totals: Vec<(&'static str, f64)> = Vec::new();
             let (mut n, mut mp) = (0usize, 0.0);
@@ -83,7 +94,7 @@ fn main() {
             (n, mp)
         }
         other => {
-            eprintln!("unknown mode {other}: decode, extract or stages");
+            eprintln!("unknown mode {other}: decode, extract, latency or stages");
             std::process::exit(2);
         }
     };

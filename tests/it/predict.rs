@@ -59,6 +59,7 @@ fn boosted_predictions_carry_shapley_values_that_add_up() {
         .model
         .shapley(&row_with_high_x3())
         .unwrap()
+        .unwrap()
         .remove(0);
     assert!((shapley.iter().sum::<f64>() - raw).abs() < 1e-6);
 }
