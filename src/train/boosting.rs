@@ -13,8 +13,8 @@
 //! A booster is saved as two files: its settings as forust-ml's JSON with
 //! no trees, and the trees' nodes as columns ([`super::columns`]), each of
 //! forust-ml's node fields kept exactly. The general model of the
-//! 60,000-post world is 200,000 nodes: 40 MB of JSON that took 250 ms to
-//! load, where `creativeiq predict` has 50 ms in all.
+//! 60,000-post world is 200,000 nodes, 40 MB of JSON: see
+//! [`super::columns`] for what that cost `creativeiq predict`.
 
 use forust_ml::data::Matrix as ForustMatrix;
 use forust_ml::gradientbooster::{

@@ -1,9 +1,10 @@
 //! Columns of numbers in one safetensors file: how tree ensembles are
-//! saved. A thousand-tree booster is millions of nodes; as JSON its file
-//! took hundreds of milliseconds to parse before one prediction, while
-//! columns of little-endian numbers are read as fast as they are copied.
-//! safetensors is an open format (the MLP's weights use it too), so the
-//! trees stay readable outside this crate: `safetensors.numpy.load_file`.
+//! saved. The general model of the 60,000-post world holds 1,000 trees of
+//! 200,000 nodes: loaded from zstd JSON, it and its tier forest took 250 ms
+//! before one prediction, from columns 60 ms, which are read about as fast
+//! as they are copied. safetensors is an open format (the MLP's weights
+//! use it too), so the trees stay readable outside this crate:
+//! `safetensors.numpy.load_file`.
 
 use std::collections::BTreeMap;
 
