@@ -256,30 +256,14 @@ impl Boosted {
     pub fn to_files(&self) -> Result<(Vec<u8>, Vec<u8>), TrainError> {
         let trees = &self.booster.trees;
         let nodes = || trees.iter().flat_map(|t| &t.nodes);
-        let index = |n: usize| {
-            u32::try_from(n).map_err(|_| {
-                TrainError::BadModel(format!("a booster tree's number {n} is over 2^32"))
-            })
-        };
-        macro_rules! indexes {
-            ($field:ident) => {
-                nodes()
-                    .map(|n| index(n.$field))
-                    .collect::<Result<Vec<u32>, TrainError>>()?
-            };
-        }
         let mut w = ColumnWriter::default();
-        let tree_nodes = trees
-            .iter()
-            .map(|t| index(t.nodes.len()))
-            .collect::<Result<Vec<u32>, _>>()?;
-        w.put("tree_nodes", tree_nodes);
-        w.put("num", indexes!(num));
-        w.put("depth", indexes!(depth));
-        w.put("split_feature", indexes!(split_feature));
-        w.put("missing_node", indexes!(missing_node));
-        w.put("left_child", indexes!(left_child));
-        w.put("right_child", indexes!(right_child));
+        w.put("tree_nodes", indexes(trees, |t| t.nodes.len())?);
+        w.put("num", indexes(nodes(), |n| n.num)?);
+        w.put("depth", indexes(nodes(), |n| n.depth)?);
+        w.put("split_feature", indexes(nodes(), |n| n.split_feature)?);
+        w.put("missing_node", indexes(nodes(), |n| n.missing_node)?);
+        w.put("left_child", indexes(nodes(), |n| n.left_child)?);
+        w.put("right_child", indexes(nodes(), |n| n.right_child)?);
         w.put("weight_value", nodes().map(|n| n.weight_value));
         w.put("hessian_sum", nodes().map(|n| n.hessian_sum));
         w.put("split_gain", nodes().map(|n| n.split_gain));
@@ -387,6 +371,23 @@ impl Boosted {
         });
         Ok(flat.chunks(x.cols() + 1).map(<[f64]>::to_vec).collect())
     }
+}
+
+/// A count or index field of every item as a `u32` column. Generic over
+/// the item: forust-ml does not export its node type.
+fn indexes<'a, T: 'a>(
+    items: impl IntoIterator<Item = &'a T>,
+    field: impl Fn(&T) -> usize,
+) -> Result<Vec<u32>, TrainError> {
+    items
+        .into_iter()
+        .map(|item| {
+            let n = field(item);
+            u32::try_from(n).map_err(|_| {
+                TrainError::BadModel(format!("a booster tree's number {n} is over 2^32"))
+            })
+        })
+        .collect()
 }
 
 /// One value of a node's field, handed to forust-ml's own `Deserialize`

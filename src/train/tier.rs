@@ -81,7 +81,7 @@ pub(super) struct LinfaTierForest {
 /// column `feature[i]` (`LEAF` for a leaf) at `value[i]`; rows below the
 /// value go to node `child[i]`, the others (and NaN) to `child[i] + 1`. A
 /// leaf's `value` is its class (1 for the top tier).
-#[derive(Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct TreeColumns {
     roots: Vec<u32>,
     feature: Vec<i32>,
@@ -471,12 +471,7 @@ mod tests {
         let save = |trees: &TreeColumns, inputs: usize| {
             let forest = TierForest {
                 threshold: 1.0,
-                trees: TreeColumns {
-                    roots: trees.roots.clone(),
-                    feature: trees.feature.clone(),
-                    value: trees.value.clone(),
-                    child: trees.child.clone(),
-                },
+                trees: trees.clone(),
                 importance: vec![0.25; inputs],
             };
             TierForest::from_columns(&forest.to_columns().unwrap())
@@ -488,12 +483,12 @@ mod tests {
             .iter()
             .position(|&f| f != LEAF)
             .unwrap();
-        let mut cycle = TreeColumns { ..forest.trees };
+        let mut cycle = forest.trees;
         cycle.child[split] = split as u32;
         let err = save(&cycle, 4).unwrap_err().to_string();
         assert!(err.contains("children outside"), "{err}");
         // Splits on column 3 of 4 cannot be read from 3 input columns.
-        let mut narrow = TreeColumns { ..cycle };
+        let mut narrow = cycle;
         narrow.child[split] = split as u32 + 1;
         narrow.feature[split] = 3;
         let err = save(&narrow, 3).unwrap_err().to_string();
