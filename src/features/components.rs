@@ -79,15 +79,12 @@ fn link_runs(mask: &[bool], w: usize, h: usize) -> (Vec<Run>, Vec<usize>) {
         // Runs of the row above are sorted by x, so one cursor suffices.
         let mut cursor = prev.start;
         let mut x = 0;
-        while x < w {
-            if !row[x] {
-                x += 1;
-                continue;
+        loop {
+            let x0 = next_where(row, x, true);
+            if x0 == w {
+                break;
             }
-            let x0 = x;
-            while x < w && row[x] {
-                x += 1;
-            }
+            x = next_where(row, x0, false);
             let id = runs.len();
             runs.push(Run { y, x0, x1: x });
             parent.push(id);
@@ -103,6 +100,27 @@ fn link_runs(mask: &[bool], w: usize, h: usize) -> (Vec<Run>, Vec<usize>) {
         prev = start..runs.len();
     }
     (runs, parent)
+}
+
+/// The first index from `from` where `row` is `set` (`row.len()` if none),
+/// eight pixels at a time: the ink map of a photograph is mostly long
+/// stretches of one value.
+fn next_where(row: &[bool], from: usize, set: bool) -> usize {
+    // Every byte of a stretch of the other value, as eight bytes.
+    let other = if set { 0u64 } else { 0x0101_0101_0101_0101 };
+    let mut x = from;
+    while let Some(bytes) = row.get(x..x + 8) {
+        let word = u64::from_le_bytes(std::array::from_fn(|i| u8::from(bytes[i])));
+        let differs = word ^ other;
+        if differs != 0 {
+            return x + differs.trailing_zeros() as usize / 8;
+        }
+        x += 8;
+    }
+    x + row[x..]
+        .iter()
+        .position(|&b| b == set)
+        .unwrap_or(row.len() - x)
 }
 
 /// Pixels of a run with a 4-neighbour outside the mask: its two ends, and

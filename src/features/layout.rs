@@ -336,11 +336,15 @@ impl FocalGrid {
         let (gw, gh) = (w.div_ceil(cell), h.div_ceil(cell));
         let mut cells = vec![0f64; gw * gh];
         let mut area = vec![0f64; gw * gh];
-        for y in 0..h {
-            for x in 0..w {
-                let c = (y / cell) * gw + x / cell;
-                cells[c] += f64::from(weight[y * w + x]);
-                area[c] += 1.0;
+        // Each cell's pixels are summed row by row, left to right, a row's
+        // stretch of the cell at a time.
+        for (y, row) in weight.chunks_exact(w.max(1)).take(h).enumerate() {
+            let first = (y / cell) * gw;
+            for (c, stretch) in row.chunks(cell).enumerate() {
+                for &v in stretch {
+                    cells[first + c] += f64::from(v);
+                }
+                area[first + c] += stretch.len() as f64;
             }
         }
         for (c, a) in cells.iter_mut().zip(&area) {

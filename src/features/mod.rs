@@ -69,7 +69,7 @@ const CANNY_HIGH: i32 = 200;
 /// Deterministic: the same pixels give bit-identical features whatever the
 /// thread count. The stages that share no data run side by side on rayon's
 /// pool, and the work split within a stage (the statistics pass of images
-/// of 2 megapixels and more, the resize's bands of rows, text detection's
+/// of half a megapixel and more, the resize's bands of rows, text detection's
 /// passes) is summed or joined in a fixed order. Never panics.
 pub fn extract(img: &Canonical) -> DesignFeatures {
     extract_with(img, Threads::Pool)
@@ -194,7 +194,11 @@ fn working_features(
     lap("grey, sobel, canny");
     let text = |threads| typography::typography(&small, &grey, img, threads);
     let layout = || layout::layout_before_text(&small, &grey, &grad, &edges);
-    let colours = || (palette::palette(&small), harmony::hue_arcs(&small));
+    let colours = || match threads {
+        Threads::One => (palette::palette(&small), harmony::hue_arcs(&small)),
+        // Split, so that the thread done with its share first takes one.
+        Threads::Pool => rayon::join(|| palette::palette(&small), || harmony::hue_arcs(&small)),
+    };
     let (text, (layout, weight), (swatches, hue_arcs)) = match threads {
         Threads::One => {
             let text = text(threads);
