@@ -242,6 +242,7 @@ impl LabSums {
 /// Lab statistics of a block of pixels given as normalised-XYZ columns.
 /// Lane-wise f32 partial sums keep the loop vectorisable; blocks are short
 /// (<= 256 pixels) so f32 loses nothing measurable before the f64 hand-off.
+#[inline(always)]
 pub(super) fn lab_block(tx: &[f32], ty: &[f32], tz: &[f32]) -> LabSums {
     // Multiplying by the constant 1.0 folds away: the same loop as before.
     lab_sums(tx, ty, tz, |_| 1.0)

@@ -133,7 +133,27 @@ fn chunked_sums(img: &Canonical, threads: Threads) -> Sums {
     total
 }
 
+/// The sums of rows `y0..y1`. A release build targets the x86-64 baseline,
+/// whose vectors are 4 floats wide and lack byte minimum and maximum; on a
+/// CPU with AVX2 the same code is compiled for it as well and taken, which
+/// took a 1080x1080 photograph's statistics from 18 to 15 ms.
 fn chunk_sums(img: &Canonical, y0: usize, y1: usize) -> Sums {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, as just checked.
+        return unsafe { chunk_sums_avx2(img, y0, y1) };
+    }
+    chunk_sums_any(img, y0, y1)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn chunk_sums_avx2(img: &Canonical, y0: usize, y1: usize) -> Sums {
+    chunk_sums_any(img, y0, y1)
+}
+
+#[inline(always)]
+fn chunk_sums_any(img: &Canonical, y0: usize, y1: usize) -> Sums {
     let w = img.width() as usize;
     let mut sums = Sums::default();
     let mut scratch = Scratch::default();
@@ -166,6 +186,7 @@ struct Scratch {
     ty: [f32; BLOCK],
     tz: [f32; BLOCK],
     weight: [f32; BLOCK],
+    columns: Columns,
 }
 
 impl Default for Scratch {
@@ -175,8 +196,27 @@ impl Default for Scratch {
             ty: [0.0; BLOCK],
             tz: [0.0; BLOCK],
             weight: [0.0; BLOCK],
+            columns: Columns {
+                r: [0; BLOCK],
+                g: [0; BLOCK],
+                b: [0; BLOCK],
+                grey: [0; BLOCK],
+                hue: [0; BLOCK],
+                sat: [0.0; BLOCK],
+            },
         }
     }
+}
+
+/// A block of 8-bit pixels as channel columns, with each pixel's luma
+/// bin, hue slot and saturation.
+struct Columns {
+    r: [u8; BLOCK],
+    g: [u8; BLOCK],
+    b: [u8; BLOCK],
+    grey: [u8; BLOCK],
+    hue: [u8; BLOCK],
+    sat: [f32; BLOCK],
 }
 
 /// 8-bit lookup tables for the hot loop.
@@ -376,6 +416,7 @@ fn pixel_f(rgb: [f32; 3], i: usize, acc: &mut RowAcc, sums: &mut Sums, s: &mut S
 /// An 8-bit RGB row: pixel by pixel, or run by run when it has at most
 /// half as many runs of equal pixels as pixels (the flat fills of a
 /// designed graphic; photographs almost never).
+#[inline(always)]
 fn rgb8_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
     if is_run_heavy(row) {
         rgb8_runs_row(row, sums, s);
@@ -386,6 +427,7 @@ fn rgb8_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
 
 /// At most half as many runs as pixels. Stops at the change that rules the
 /// run path out, so a photograph's row is scanned about halfway, not twice.
+#[inline(always)]
 fn is_run_heavy(row: &[u8]) -> bool {
     let pixels = row.len() / 3;
     if pixels < 2 {
@@ -404,13 +446,93 @@ fn is_run_heavy(row: &[u8]) -> bool {
     true
 }
 
-/// The hot loop for 8-bit RGB; Lab runs per block on the XYZ columns.
+/// The hot loop for 8-bit RGB: what [`pixel8`] does pixel by pixel, as
+/// simple loops over a block's channel columns that the compiler runs
+/// eight pixels at a time. The sums are the same to the bit: the integer
+/// ones are exact in any order, and the saturation's floating-point sums
+/// still add pixel after pixel. Lab runs per block on the XYZ columns.
+#[inline(always)]
 fn rgb8_pixels_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
     let mut acc = RowAcc::default();
+    let t = Tables::get();
+    let l = luts();
     for block in row.chunks(3 * BLOCK) {
         let n = block.len() / 3;
+        let c = &mut s.columns;
         for (i, px) in block.chunks_exact(3).enumerate() {
-            pixel8([px[0], px[1], px[2]], 1, i, &mut acc, sums, s);
+            (c.r[i], c.g[i], c.b[i]) = (px[0], px[1], px[2]);
+        }
+        let (r, g, b) = (&c.r[..n], &c.g[..n], &c.b[..n]);
+        // At most 256 * 255 * 255 in a block: u32 holds them.
+        let (mut m1, mut m2) = ([0u32; 3], [0u32; 6]);
+        for i in 0..n {
+            let (r, g, b) = (u32::from(r[i]), u32::from(g[i]), u32::from(b[i]));
+            m1[0] += r;
+            m1[1] += g;
+            m1[2] += b;
+            m2[0] += r * r;
+            m2[1] += g * g;
+            m2[2] += b * b;
+            m2[3] += r * g;
+            m2[4] += r * b;
+            m2[5] += g * b;
+        }
+        for (acc, v) in acc.moments.m1.iter_mut().zip(m1) {
+            *acc += u64::from(v);
+        }
+        for (acc, v) in acc.moments.m2.iter_mut().zip(m2) {
+            *acc += u64::from(v);
+        }
+        // Luma bins in integers, with the rare exact .5 tie flagged for
+        // `grey_bin8`'s floating-point rule.
+        let mut ties = false;
+        for i in 0..n {
+            let y1000 = 299 * u32::from(r[i]) + 587 * u32::from(g[i]) + 114 * u32::from(b[i]) + 500;
+            let bin = y1000 / 1000;
+            ties |= bin * 1000 == y1000;
+            c.grey[i] = bin as u8;
+        }
+        if ties {
+            for i in 0..n {
+                let (r, g, b) = (usize::from(r[i]), usize::from(g[i]), usize::from(b[i]));
+                c.grey[i] = grey_bin8(l, r, g, b);
+            }
+        }
+        for i in 0..n {
+            let max = r[i].max(g[i]).max(b[i]);
+            let min = r[i].min(g[i]).min(b[i]);
+            // `luts().inv`, computed: a table lookup per pixel would not
+            // run eight at a time.
+            let inverse = |v: u8| {
+                if v == 0 {
+                    0.0
+                } else {
+                    (1.0 / f64::from(v)) as f32
+                }
+            };
+            let sat = f32::from(max - min) * inverse(max);
+            c.sat[i] = sat;
+            c.hue[i] = hue_slot(
+                [r[i], g[i], b[i]].map(f32::from),
+                f32::from(max),
+                sat,
+                inverse(max - min),
+            ) as u8;
+        }
+        for i in 0..n {
+            let lane = i % HIST_LANES;
+            sums.grey_hist[lane][usize::from(c.grey[i])] += 1;
+            sums.hue_hist[lane][usize::from(c.hue[i])] += 1;
+        }
+        for &sat in &c.sat[..n] {
+            acc.sat += f64::from(sat);
+            acc.sat2 += f64::from(sat * sat);
+        }
+        for i in 0..n {
+            let (r, g, b) = (usize::from(r[i]), usize::from(g[i]), usize::from(b[i]));
+            s.tx[i] = t.xyz8[0][0][r] + t.xyz8[0][1][g] + t.xyz8[0][2][b];
+            s.ty[i] = t.xyz8[1][0][r] + t.xyz8[1][1][g] + t.xyz8[1][2][b];
+            s.tz[i] = t.xyz8[2][0][r] + t.xyz8[2][1][g] + t.xyz8[2][2][b];
         }
         sums.lab.add(&lab_block(&s.tx[..n], &s.ty[..n], &s.tz[..n]));
     }
@@ -419,6 +541,7 @@ fn rgb8_pixels_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
 
 /// One entry per run of equal pixels, weighted by its length: every sum
 /// is the per-pixel path's (integer ones exactly).
+#[inline(always)]
 fn rgb8_runs_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
     let mut acc = RowAcc::default();
     let mut pixels = row.chunks_exact(3).map(|p| [p[0], p[1], p[2]]);
@@ -456,6 +579,7 @@ fn rgb8_runs_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
 /// 8-bit RGBA: opaque and fully transparent pixels (their composite over
 /// white is exact in 8 bits) take the integer path, the partly
 /// transparent rim of a cut-out the floating-point one.
+#[inline(always)]
 fn rgba8_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
     let mut acc = RowAcc::default();
     for block in row.chunks(4 * BLOCK) {
@@ -711,6 +835,82 @@ mod tests {
         }
         out.truncate(w * h * 3);
         out
+    }
+
+    /// The per-pixel path as it was written first: [`pixel8`] on each
+    /// pixel in turn.
+    fn rgb8_pixel_by_pixel(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
+        let mut acc = RowAcc::default();
+        for block in row.chunks(3 * BLOCK) {
+            let n = block.len() / 3;
+            for (i, px) in block.chunks_exact(3).enumerate() {
+                pixel8([px[0], px[1], px[2]], 1, i, &mut acc, sums, s);
+            }
+            sums.lab.add(&lab_block(&s.tx[..n], &s.ty[..n], &s.tz[..n]));
+        }
+        acc.add_to(sums, row.len() / 3);
+    }
+
+    #[test]
+    fn column_path_sums_to_the_bits_of_pixel_by_pixel() {
+        // Every grey, black and white, saturated primaries and pixels whose
+        // luma is an exact .5 tie, then noise; a row of 700 pixels ends in
+        // a partial block.
+        let mut special: Vec<[u8; 3]> = (0..=255u8).map(|v| [v; 3]).collect();
+        special.extend([
+            [255, 0, 0],
+            [0, 255, 0],
+            [0, 0, 255],
+            [0, 0, 0],
+            [255, 255, 255],
+        ]);
+        // Ties where the products' rounding in f64 puts Y below the .5.
+        let l = luts();
+        let ties: Vec<[u8; 3]> = (0..32usize)
+            .flat_map(|r| (0..=255usize).flat_map(move |g| (0..=255usize).map(move |b| (r, g, b))))
+            .filter(|&(r, g, b)| {
+                let y1000 = 299 * r + 587 * g + 114 * b + 500;
+                y1000 % 1000 == 0 && usize::from(grey_bin8(l, r, g, b)) != y1000 / 1000
+            })
+            .map(|(r, g, b)| [r as u8, g as u8, b as u8])
+            .take(300)
+            .collect();
+        assert_eq!(ties.len(), 300);
+        special.extend(ties);
+        let mut bytes: Vec<u8> = special.iter().flatten().copied().collect();
+        bytes.extend(noise(3 * 700 * 6, 3));
+        bytes.truncate(bytes.len() / (3 * 700) * 3 * 700);
+        let mut one_by_one = Sums::default();
+        let mut scratch = Scratch::default();
+        for row in bytes.chunks_exact(3 * 700) {
+            assert!(!is_run_heavy(row));
+            rgb8_pixel_by_pixel(row, &mut one_by_one, &mut scratch);
+        }
+        // Through the dispatch, so that the AVX2 build of the loops is the
+        // one checked where the CPU has it.
+        let rows = bytes.len() / (3 * 700);
+        let img = Canonical::from_pixels(700, rows as u32, Pixels::Rgb8(bytes.clone()));
+        let columns = chunk_sums(&img, 0, rows);
+        let merged = |h: &[[u64; 256]; HIST_LANES]| -> Vec<u64> {
+            (0..256)
+                .map(|v| h.iter().map(|lane| lane[v]).sum())
+                .collect()
+        };
+        let hues = |h: &[[u64; HUE_BINS + 1]; HIST_LANES]| -> Vec<u64> {
+            (0..=HUE_BINS)
+                .map(|v| h.iter().map(|lane| lane[v]).sum())
+                .collect()
+        };
+        assert_eq!(columns.n, one_by_one.n);
+        assert_eq!((columns.m1, columns.m2), (one_by_one.m1, one_by_one.m2));
+        assert_eq!(merged(&columns.grey_hist), merged(&one_by_one.grey_hist));
+        assert_eq!(hues(&columns.hue_hist), hues(&one_by_one.hue_hist));
+        assert_eq!(
+            (columns.sat.to_bits(), columns.sat2.to_bits()),
+            (one_by_one.sat.to_bits(), one_by_one.sat2.to_bits())
+        );
+        let lab = |l: &LabSums| [l.l, l.l2, l.a, l.b].map(f64::to_bits);
+        assert_eq!(lab(&columns.lab), lab(&one_by_one.lab));
     }
 
     #[test]
