@@ -466,16 +466,7 @@ fn rgb8_pixels_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
         // At most 256 * 255 * 255 in a block: u32 holds them.
         let (mut m1, mut m2) = ([0u32; 3], [0u32; 6]);
         for i in 0..n {
-            let (r, g, b) = (u32::from(r[i]), u32::from(g[i]), u32::from(b[i]));
-            m1[0] += r;
-            m1[1] += g;
-            m1[2] += b;
-            m2[0] += r * r;
-            m2[1] += g * g;
-            m2[2] += b * b;
-            m2[3] += r * g;
-            m2[4] += r * b;
-            m2[5] += g * b;
+            add_moments(&mut m1, &mut m2, [r[i], g[i], b[i]].map(u32::from));
         }
         for (acc, v) in acc.moments.m1.iter_mut().zip(m1) {
             *acc += u64::from(v);
@@ -609,9 +600,12 @@ fn float_row(row: &[[f32; 3]], sums: &mut Sums, s: &mut Scratch) {
     acc.add_to(sums, row.len());
 }
 
-/// Raw first and second moments of one float pixel.
+/// Raw first and second moments of one pixel.
 #[inline(always)]
-fn add_moments(m1: &mut [f64; 3], m2: &mut [f64; 6], [r, g, b]: [f64; 3]) {
+fn add_moments<T>(m1: &mut [T; 3], m2: &mut [T; 6], [r, g, b]: [T; 3])
+where
+    T: Copy + std::ops::AddAssign + std::ops::Mul<Output = T>,
+{
     m1[0] += r;
     m1[1] += g;
     m1[2] += b;
