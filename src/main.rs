@@ -3,6 +3,8 @@
 //! failed).
 
 mod cli;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod one_shot_heap;
 #[cfg(target_os = "linux")]
 mod zstd_contexts;
 
@@ -13,6 +15,10 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if cli.command.analyses_one_design() {
+        one_shot_heap::prepare();
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),

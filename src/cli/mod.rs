@@ -91,6 +91,18 @@ pub enum Command {
     Monitor(monitor::Args),
 }
 
+impl Command {
+    /// Whether the command decodes and analyses one design, then exits:
+    /// its latency is what a user waits for.
+    pub fn analyses_one_design(&self) -> bool {
+        match self {
+            Command::Analyze(_) => true,
+            Command::Predict(args) => args.is_one_design(),
+            _ => false,
+        }
+    }
+}
+
 /// How a command ended, when it did not fail.
 pub enum Outcome {
     /// Everything went through.

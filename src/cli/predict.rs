@@ -67,6 +67,13 @@ pub struct Args {
     json: bool,
 }
 
+impl Args {
+    /// One design's score, rather than a batch over the lake.
+    pub fn is_one_design(&self) -> bool {
+        self.image.is_some()
+    }
+}
+
 pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
     let lake = global.open_lake().await?;
     let (Some(image), Some(platform)) = (&args.image, &args.platform) else {
