@@ -99,6 +99,7 @@ pub async fn run(global: &Global, args: Args) -> Result<Outcome> {
         Err(PredictError::NoChampion { .. }) => Predictor::champion(&lake, ALL_SCOPE).await?,
         other => other?,
     };
+    predictor.warm_up();
     tracing::debug!(elapsed = ?started.elapsed(), "champion loaded");
     let features = analysis.await.context("analysing the design")??;
     // Only the hour and weekday of the time are features: any week will do

@@ -138,6 +138,14 @@ fn bins_for(rows: usize) -> u16 {
     (rows / 20).clamp(64, 256) as u16
 }
 
+/// Rows from which forust's predictions are split over rayon's pool.
+/// forust splits the rows of every tree in turn, so a batch pays for a
+/// hand-off to the pool per tree: `creativeiq predict` of one design
+/// scores 55 rows (the row and its contributions by occlusion) through 500
+/// trees in 2.7 ms that way, and in 0.5 ms on its own thread. The values
+/// are the same either way: each tree's are added row by row, in order.
+const PARALLEL_MIN_ROWS: usize = 2048;
+
 /// forust-ml's matrix is column-major and borrows its values.
 fn with_forust<R>(x: &Matrix, f: impl FnOnce(&ForustMatrix<f64>) -> R) -> R {
     let values = x.column_major();
@@ -348,7 +356,8 @@ impl Boosted {
     /// Predictions.
     pub fn predict(&self, x: &Matrix) -> Result<Vec<f64>, TrainError> {
         self.check_columns(x)?;
-        Ok(with_forust(x, |m| self.booster.predict(m, true)))
+        let parallel = x.rows() >= PARALLEL_MIN_ROWS;
+        Ok(with_forust(x, |m| self.booster.predict(m, parallel)))
     }
 
     /// Total split gain per feature, normalised to sum to 1.
@@ -366,8 +375,10 @@ impl Boosted {
     pub fn contributions(&self, x: &Matrix) -> Result<Vec<Vec<f64>>, TrainError> {
         self.check_columns(x)?;
         let flat = with_forust(x, |m| {
+            // A row's Shapley values walk every tree at length: worth a
+            // split from two rows, unlike a prediction's.
             self.booster
-                .predict_contributions(m, ContributionsMethod::Shapley, true)
+                .predict_contributions(m, ContributionsMethod::Shapley, x.rows() > 1)
         });
         Ok(flat.chunks(x.cols() + 1).map(<[f64]>::to_vec).collect())
     }
@@ -470,6 +481,37 @@ mod tests {
             );
         }
         assert_eq!(again.columns, 3);
+    }
+
+    #[test]
+    fn a_batch_split_over_threads_predicts_what_its_rows_do_one_by_one() {
+        let (x, booster) = fitted();
+        // Enough copies of the rows for forust to split them over the pool.
+        let copies = PARALLEL_MIN_ROWS.div_ceil(x.rows());
+        let rows = copies * x.rows();
+        let big = Matrix::new(rows, 3, x.data().repeat(copies)).unwrap();
+        let one_by_one: Vec<Vec<f64>> = (0..x.rows())
+            .map(|i| {
+                let row = Matrix::new(1, 3, x.row(i).to_vec()).unwrap();
+                booster.predict(&row).unwrap()
+            })
+            .collect();
+        let split = booster.predict(&big).unwrap();
+        assert_eq!(split.len(), rows);
+        for (i, p) in split.iter().enumerate() {
+            assert_eq!(
+                p.to_bits(),
+                one_by_one[i % x.rows()][0].to_bits(),
+                "row {i}"
+            );
+        }
+        // Shapley values: one row alone, and two rows split over the pool.
+        let pair = Matrix::new(2, 3, x.data()[..6].to_vec()).unwrap();
+        let both = booster.contributions(&pair).unwrap();
+        for (i, values) in both.iter().enumerate() {
+            let row = Matrix::new(1, 3, x.row(i).to_vec()).unwrap();
+            assert_eq!(values, &booster.contributions(&row).unwrap()[0]);
+        }
     }
 
     #[test]
