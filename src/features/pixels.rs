@@ -392,21 +392,38 @@ fn pixel8(px: [u8; 3], count: u32, i: usize, acc: &mut RowAcc, sums: &mut Sums, 
     s.tz[i] = t.xyz8[2][0][r] + t.xyz8[2][1][g] + t.xyz8[2][2][b];
 }
 
-/// One pixel with fractional values, in floating point.
+/// `count` equal pixels with fractional values at block position `i`, in
+/// floating point. A count of 1 gives the bits of adding the pixel alone
+/// (a product by 1.0 is exact).
 #[inline(always)]
-fn pixel_f(rgb: [f32; 3], i: usize, acc: &mut RowAcc, sums: &mut Sums, s: &mut Scratch) {
+fn pixel_f(
+    rgb: [f32; 3],
+    count: u32,
+    i: usize,
+    acc: &mut RowAcc,
+    sums: &mut Sums,
+    s: &mut Scratch,
+) {
     let [r, g, b] = rgb;
     let (rd, gd, bd) = (f64::from(r), f64::from(g), f64::from(b));
-    add_moments(&mut acc.m1, &mut acc.m2, [rd, gd, bd]);
+    let c = f64::from(count);
+    let (mut m1, mut m2) = ([0f64; 3], [0f64; 6]);
+    add_moments(&mut m1, &mut m2, [rd, gd, bd]);
+    for (acc, v) in acc.m1.iter_mut().zip(m1) {
+        *acc += v * c;
+    }
+    for (acc, v) in acc.m2.iter_mut().zip(m2) {
+        *acc += v * c;
+    }
     let lane = i % HIST_LANES;
-    sums.grey_hist[lane][usize::from(grey_bin(WR * rd + WG * gd + WB * bd))] += 1;
+    sums.grey_hist[lane][usize::from(grey_bin(WR * rd + WG * gd + WB * bd))] += u64::from(count);
     let max = r.max(g).max(b);
     let min = r.min(g).min(b);
     let sat = if max > 0.0 { (max - min) / max } else { 0.0 };
-    acc.sat += f64::from(sat);
-    acc.sat2 += f64::from(sat * sat);
+    acc.sat += f64::from(sat) * c;
+    acc.sat2 += f64::from(sat * sat) * c;
     let inv_d = if max > min { 1.0 / (max - min) } else { 0.0 };
-    sums.add_hue(lane, rgb, max, sat, inv_d, 1);
+    sums.add_hue(lane, rgb, max, sat, inv_d, u64::from(count));
     let [x, y, z] = Tables::get().xyz_f32(rgb);
     s.tx[i] = x;
     s.ty[i] = y;
@@ -418,24 +435,25 @@ fn pixel_f(rgb: [f32; 3], i: usize, acc: &mut RowAcc, sums: &mut Sums, s: &mut S
 /// designed graphic; photographs almost never).
 #[inline(always)]
 fn rgb8_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
-    if is_run_heavy(row) {
-        rgb8_runs_row(row, sums, s);
+    if is_run_heavy::<3>(row) {
+        runs_row::<3>(row, sums, s, rgb8_entry);
     } else {
         rgb8_pixels_row(row, sums, s);
     }
 }
 
-/// At most half as many runs as pixels. Stops at the change that rules the
-/// run path out, so a photograph's row is scanned about halfway, not twice.
+/// At most half as many runs as pixels (of `N` bytes). Stops at the change
+/// that rules the run path out, so a photograph's row is scanned about
+/// halfway, not twice.
 #[inline(always)]
-fn is_run_heavy(row: &[u8]) -> bool {
-    let pixels = row.len() / 3;
+fn is_run_heavy<const N: usize>(row: &[u8]) -> bool {
+    let pixels = row.len() / N;
     if pixels < 2 {
         return false;
     }
     let max_changes = pixels / 2 - 1;
     let mut changes = 0;
-    for (a, b) in row.chunks_exact(3).zip(row.chunks_exact(3).skip(1)) {
+    for (a, b) in row.chunks_exact(N).zip(row.chunks_exact(N).skip(1)) {
         if a != b {
             changes += 1;
             if changes > max_changes {
@@ -530,19 +548,26 @@ fn rgb8_pixels_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
     acc.add_to(sums, row.len() / 3);
 }
 
-/// One entry per run of equal pixels, weighted by its length: every sum
-/// is the per-pixel path's (integer ones exactly).
+/// One entry per run of equal pixels of `N` bytes, weighted by its
+/// length: `entry` sums a run (its pixel, length and block position) as
+/// that many pixels. Every sum is the per-pixel path's (integer ones
+/// exactly).
 #[inline(always)]
-fn rgb8_runs_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
+fn runs_row<const N: usize>(
+    row: &[u8],
+    sums: &mut Sums,
+    s: &mut Scratch,
+    entry: impl Fn(&[u8], u32, usize, &mut RowAcc, &mut Sums, &mut Scratch),
+) {
     let mut acc = RowAcc::default();
-    let mut pixels = row.chunks_exact(3).map(|p| [p[0], p[1], p[2]]);
+    let mut pixels = row.chunks_exact(N);
     let Some(mut current) = pixels.next() else {
         return;
     };
     let mut count = 1u32;
     let mut n = 0;
-    let mut entry = |px: [u8; 3], count: u32, acc: &mut RowAcc, sums: &mut Sums| {
-        pixel8(px, count, n, acc, sums, s);
+    let mut add = |px: &[u8], count: u32, acc: &mut RowAcc, sums: &mut Sums| {
+        entry(px, count, n, acc, sums, s);
         s.weight[n] = count as f32;
         n += 1;
         if n == BLOCK {
@@ -555,36 +580,66 @@ fn rgb8_runs_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
         if px == current {
             count += 1;
         } else {
-            entry(current, count, &mut acc, sums);
+            add(current, count, &mut acc, sums);
             (current, count) = (px, 1);
         }
     }
-    entry(current, count, &mut acc, sums);
+    add(current, count, &mut acc, sums);
     if n > 0 {
         sums.lab
             .add(&lab_block_weighted(&s.tx, &s.ty, &s.tz, &s.weight[..n]));
     }
-    acc.add_to(sums, row.len() / 3);
+    acc.add_to(sums, row.len() / N);
 }
 
-/// 8-bit RGBA: opaque and fully transparent pixels (their composite over
-/// white is exact in 8 bits) take the integer path, the partly
-/// transparent rim of a cut-out the floating-point one.
+/// `count` equal 8-bit RGB pixels.
+#[inline(always)]
+fn rgb8_entry(px: &[u8], count: u32, i: usize, acc: &mut RowAcc, sums: &mut Sums, s: &mut Scratch) {
+    pixel8([px[0], px[1], px[2]], count, i, acc, sums, s);
+}
+
+/// An 8-bit RGBA row: pixel by pixel, or run by run when it has at most
+/// half as many runs as pixels (an illustration's clear ground and flat
+/// fills), as [`rgb8_row`].
 #[inline(always)]
 fn rgba8_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
+    if is_run_heavy::<4>(row) {
+        runs_row::<4>(row, sums, s, rgba8_entry);
+    } else {
+        rgba8_pixels_row(row, sums, s);
+    }
+}
+
+#[inline(always)]
+fn rgba8_pixels_row(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
     let mut acc = RowAcc::default();
     for block in row.chunks(4 * BLOCK) {
         let n = block.len() / 4;
         for (i, px) in block.chunks_exact(4).enumerate() {
-            match px[3] {
-                255 => pixel8([px[0], px[1], px[2]], 1, i, &mut acc, sums, s),
-                0 => pixel8([255; 3], 1, i, &mut acc, sums, s),
-                _ => pixel_f(composite8(px), i, &mut acc, sums, s),
-            }
+            rgba8_entry(px, 1, i, &mut acc, sums, s);
         }
         sums.lab.add(&lab_block(&s.tx[..n], &s.ty[..n], &s.tz[..n]));
     }
     acc.add_to(sums, row.len() / 4);
+}
+
+/// `count` equal 8-bit RGBA pixels: opaque and fully transparent ones
+/// (their composite over white is exact in 8 bits) take the integer path,
+/// the partly transparent rim of a cut-out the floating-point one.
+#[inline(always)]
+fn rgba8_entry(
+    px: &[u8],
+    count: u32,
+    i: usize,
+    acc: &mut RowAcc,
+    sums: &mut Sums,
+    s: &mut Scratch,
+) {
+    match px[3] {
+        255 => pixel8([px[0], px[1], px[2]], count, i, acc, sums, s),
+        0 => pixel8([255; 3], count, i, acc, sums, s),
+        _ => pixel_f(composite8(px), count, i, acc, sums, s),
+    }
 }
 
 /// The general path for 16-bit or float pixels.
@@ -592,7 +647,7 @@ fn float_row(row: &[[f32; 3]], sums: &mut Sums, s: &mut Scratch) {
     let mut acc = RowAcc::default();
     for block in row.chunks(BLOCK) {
         for (i, &rgb) in block.iter().enumerate() {
-            pixel_f(rgb, i, &mut acc, sums, s);
+            pixel_f(rgb, 1, i, &mut acc, sums, s);
         }
         let n = block.len();
         sums.lab.add(&lab_block(&s.tx[..n], &s.ty[..n], &s.tz[..n]));
@@ -877,7 +932,7 @@ mod tests {
         let mut one_by_one = Sums::default();
         let mut scratch = Scratch::default();
         for row in bytes.chunks_exact(3 * 700) {
-            assert!(!is_run_heavy(row));
+            assert!(!is_run_heavy::<3>(row));
             rgb8_pixel_by_pixel(row, &mut one_by_one, &mut scratch);
         }
         // Through the dispatch, so that the AVX2 build of the loops is the
@@ -907,16 +962,25 @@ mod tests {
         assert_eq!(lab(&columns.lab), lab(&one_by_one.lab));
     }
 
-    #[test]
-    fn run_length_path_sums_what_the_pixel_path_sums() {
-        let (w, h) = (1080usize, 24usize);
-        let bytes = flat_fills(w, h, 5);
+    type Entry = fn(&[u8], u32, usize, &mut RowAcc, &mut Sums, &mut Scratch);
+    type PixelsRow = fn(&[u8], &mut Sums, &mut Scratch);
+
+    /// Sums the rows of `bytes` (`w` pixels of `N` bytes each) run by run
+    /// and pixel by pixel, and checks the run path against the other:
+    /// integer sums equal, floating-point ones within a millionth. Returns
+    /// the run path's sums.
+    fn assert_runs_sum_what_pixels_do<const N: usize>(
+        bytes: &[u8],
+        w: usize,
+        entry: Entry,
+        pixels_row: PixelsRow,
+    ) -> Sums {
         let (mut runs, mut pixels) = (Sums::default(), Sums::default());
         let mut scratch = Scratch::default();
-        for row in bytes.chunks_exact(3 * w) {
-            assert!(is_run_heavy(row));
-            rgb8_runs_row(row, &mut runs, &mut scratch);
-            rgb8_pixels_row(row, &mut pixels, &mut scratch);
+        for row in bytes.chunks_exact(N * w) {
+            assert!(is_run_heavy::<N>(row));
+            runs_row::<N>(row, &mut runs, &mut scratch, entry);
+            pixels_row(row, &mut pixels, &mut scratch);
         }
         assert_eq!(runs.n, pixels.n);
         assert_eq!((runs.m1, runs.m2), (pixels.m1, pixels.m2));
@@ -944,8 +1008,16 @@ mod tests {
         ] {
             assert!(rel(a, b) < 1e-6, "{a} vs {b}");
         }
+        runs
+    }
+
+    #[test]
+    fn run_length_path_sums_what_the_pixel_path_sums() {
+        let (w, h) = (1080usize, 24usize);
+        let bytes = flat_fills(w, h, 5);
+        assert_runs_sum_what_pixels_do::<3>(&bytes, w, rgb8_entry, rgb8_pixels_row);
         // Photographs keep the per-pixel path.
-        assert!(!is_run_heavy(&noise(3 * w, 9)));
+        assert!(!is_run_heavy::<3>(&noise(3 * w, 9)));
         // The bound: 10 pixels in 5 runs take the run path, in 6 runs not.
         let runs_of = |lengths: &[usize]| -> Vec<u8> {
             lengths
@@ -954,9 +1026,9 @@ mod tests {
                 .flat_map(|(k, &n)| std::iter::repeat_n([k as u8; 3], n).flatten())
                 .collect()
         };
-        assert!(is_run_heavy(&runs_of(&[2, 2, 2, 2, 2])));
-        assert!(!is_run_heavy(&runs_of(&[2, 2, 2, 2, 1, 1])));
-        assert!(!is_run_heavy(&runs_of(&[1])));
+        assert!(is_run_heavy::<3>(&runs_of(&[2, 2, 2, 2, 2])));
+        assert!(!is_run_heavy::<3>(&runs_of(&[2, 2, 2, 2, 1, 1])));
+        assert!(!is_run_heavy::<3>(&runs_of(&[1])));
         // And through the whole pass, the definitions.
         let px: Vec<[f64; 3]> = bytes
             .chunks_exact(3)
@@ -994,6 +1066,37 @@ mod tests {
         assert_close(as_array(&a), as_array(&b), 1e-5);
         assert_eq!(a.grey_entropy, b.grey_entropy);
         assert_eq!(a.hue_hist, b.hue_hist);
+    }
+
+    #[test]
+    fn rgba_run_length_path_sums_what_the_pixel_path_sums() {
+        // An illustration's rows: clear ground, flat fills, and runs of a
+        // half-transparent rim.
+        let (w, h) = (700usize, 24usize);
+        let fills = flat_fills(w, h, 8);
+        let mut bytes = Vec::with_capacity(w * h * 4);
+        for (i, px) in fills.chunks_exact(3).enumerate() {
+            let alpha = match (i % w) / 50 {
+                0 | 1 => 0,
+                5 => 96 + px[0] % 2,
+                _ => 255,
+            };
+            bytes.extend_from_slice(&[px[0], px[1], px[2], alpha]);
+        }
+        let runs = assert_runs_sum_what_pixels_do::<4>(&bytes, w, rgba8_entry, rgba8_pixels_row);
+        // The rim went through the floating-point moments.
+        assert!(runs.m1[0].fract() != 0.0);
+        // And through the whole pass, compositing every pixel first.
+        let composited: Vec<f32> = bytes.chunks_exact(4).flat_map(composite8).collect();
+        let img = Canonical::from_pixels(w as u32, h as u32, Pixels::Rgba8(bytes));
+        let float = Canonical::from_pixels(w as u32, h as u32, Pixels::RgbF32(composited));
+        assert_close(
+            as_array(&global_stats(&img, Threads::One)),
+            as_array(&global_stats(&float, Threads::One)),
+            1e-5,
+        );
+        // A row of single pixels keeps the per-pixel path.
+        assert!(!is_run_heavy::<4>(&noise(4 * w, 12)));
     }
 
     #[test]
