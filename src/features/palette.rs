@@ -1,6 +1,8 @@
 //! Dominant colours: k-means (k = 5, k-means++ seeding) in CIELAB over a
 //! deterministic pixel sample of the working image.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::lab::{lab_to_rgb, rgb_to_lab};
@@ -91,7 +93,16 @@ pub(super) fn palette(img: &SmallImage) -> Vec<Swatch> {
 
 fn sample_lab(img: &SmallImage, rng: &mut SplitMix) -> Vec<[f64; 3]> {
     let total = img.rgb.len();
-    let pick = |i: usize| rgb_to_lab(img.rgb[i].map(f64::from));
+    // An illustration's samples repeat a few colours, and a conversion (a
+    // power and a cube root per channel) costs more than a lookup: each
+    // colour is converted once.
+    let mut converted: HashMap<[u32; 3], [f64; 3]> = HashMap::new();
+    let mut pick = |i: usize| {
+        let rgb = img.rgb[i];
+        *converted
+            .entry(rgb.map(f32::to_bits))
+            .or_insert_with(|| rgb_to_lab(rgb.map(f64::from)))
+    };
     if total <= SAMPLE {
         return (0..total).map(pick).collect();
     }
