@@ -25,6 +25,11 @@ const RESERVE: usize = 64 << 20;
 /// A transparent huge page on x86-64 and on most arm64 kernels.
 const HUGE_PAGE: usize = 2 << 20;
 
+/// What the filler block leaves below the first huge page for glibc's
+/// chunk header and size rounding (16 bytes each on 64-bit), so that it
+/// never reaches into that page.
+const CHUNK_ROOM: usize = 64;
+
 /// Sets glibc's allocator up for one short, allocation-heavy run. Call it
 /// before the process starts a second thread: glibc fixes its number of
 /// arenas when a second thread first allocates.
@@ -60,8 +65,8 @@ pub fn prepare() {
         // first huge page rather than fault 4 KiB at a time up to it.
         libc::free(probe);
         let below = start - probe as usize;
-        if below > 64 {
-            libc::malloc(below - 64);
+        if below > CHUNK_ROOM {
+            libc::malloc(below - CHUNK_ROOM);
         }
     }
 }

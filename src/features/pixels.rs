@@ -886,6 +886,12 @@ mod tests {
         out
     }
 
+    /// The grey and hue histograms, each with its round-robin copies added
+    /// up: which copy a pixel lands in differs from path to path.
+    fn histograms(s: &Sums) -> ([u64; 256], [u64; HUE_BINS + 1]) {
+        (fold_lanes(&s.grey_hist), fold_lanes(&s.hue_hist))
+    }
+
     /// The per-pixel path as it was written first: [`pixel8`] on each
     /// pixel in turn.
     fn rgb8_pixel_by_pixel(row: &[u8], sums: &mut Sums, s: &mut Scratch) {
@@ -940,20 +946,9 @@ mod tests {
         let rows = bytes.len() / (3 * 700);
         let img = Canonical::from_pixels(700, rows as u32, Pixels::Rgb8(bytes.clone()));
         let columns = chunk_sums(&img, 0, rows);
-        let merged = |h: &[[u64; 256]; HIST_LANES]| -> Vec<u64> {
-            (0..256)
-                .map(|v| h.iter().map(|lane| lane[v]).sum())
-                .collect()
-        };
-        let hues = |h: &[[u64; HUE_BINS + 1]; HIST_LANES]| -> Vec<u64> {
-            (0..=HUE_BINS)
-                .map(|v| h.iter().map(|lane| lane[v]).sum())
-                .collect()
-        };
         assert_eq!(columns.n, one_by_one.n);
         assert_eq!((columns.m1, columns.m2), (one_by_one.m1, one_by_one.m2));
-        assert_eq!(merged(&columns.grey_hist), merged(&one_by_one.grey_hist));
-        assert_eq!(hues(&columns.hue_hist), hues(&one_by_one.hue_hist));
+        assert_eq!(histograms(&columns), histograms(&one_by_one));
         assert_eq!(
             (columns.sat.to_bits(), columns.sat2.to_bits()),
             (one_by_one.sat.to_bits(), one_by_one.sat2.to_bits())
@@ -984,19 +979,7 @@ mod tests {
         }
         assert_eq!(runs.n, pixels.n);
         assert_eq!((runs.m1, runs.m2), (pixels.m1, pixels.m2));
-        // Which of the round-robin copies a pixel lands in differs.
-        let merged = |h: &[[u64; 256]; HIST_LANES]| -> Vec<u64> {
-            (0..256)
-                .map(|v| h.iter().map(|lane| lane[v]).sum())
-                .collect()
-        };
-        assert_eq!(merged(&runs.grey_hist), merged(&pixels.grey_hist));
-        let hues = |h: &[[u64; HUE_BINS + 1]; HIST_LANES]| -> Vec<u64> {
-            (0..=HUE_BINS)
-                .map(|v| h.iter().map(|lane| lane[v]).sum())
-                .collect()
-        };
-        assert_eq!(hues(&runs.hue_hist), hues(&pixels.hue_hist));
+        assert_eq!(histograms(&runs), histograms(&pixels));
         let rel = |a: f64, b: f64| (a - b).abs() / b.abs().max(1.0);
         for (a, b) in [
             (runs.sat, pixels.sat),

@@ -199,23 +199,18 @@ impl Predictor {
         Predictor::new(model, tier)
     }
 
-    /// Predicts rows of missing values and drops the result. A process's
-    /// first large matrix product pays for set-up inside the libraries:
-    /// gemm, under the MLP, reads the CPU's cache sizes from about 90
-    /// files in /sys (0.5 ms of a `creativeiq predict`, spent after the
-    /// design's analysis, on its contributions). Called while the design
-    /// is being analysed, that cost leaves the path the user waits on.
-    /// As many rows as the contributions predict at once: gemm multiplies
-    /// small products another way, which needs no cache sizes.
+    /// Explains a row of the training medians and drops the result. A
+    /// process's first large matrix product pays for set-up inside the
+    /// libraries: gemm, under the MLP, reads the CPU's cache sizes from
+    /// about 90 files in /sys (0.5 ms of a `creativeiq predict`, spent
+    /// after the design's analysis, on its contributions). Called while
+    /// the design is being analysed, that cost leaves the path the user
+    /// waits on. The contributions themselves, because gemm multiplies
+    /// small products (one row's) another way, which needs no cache sizes.
     pub fn warm_up(&self) {
-        let preparation = &self.model.manifest.preparation;
-        let rows = preparation.used_features.len() + 1;
-        let columns = preparation.input_features.len();
-        if let Ok(x) = Matrix::new(rows, columns, vec![f64::NAN; rows * columns]) {
-            // Only the side effect matters: an error here is the one the
-            // real prediction will report.
-            let _ = self.model.predict_inputs(&x);
-        }
+        // Only the side effect matters: an error here is the one the real
+        // prediction will report.
+        let _ = contributions(&self.model, &self.model.manifest.preparation.medians);
     }
 
     /// The regression model.
