@@ -1,9 +1,10 @@
 //! How the lake encodes a Parquet file: zstd, page statistics, the contract's
 //! name in the footer.
 
+use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::errors::ParquetError;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{
@@ -25,9 +26,12 @@ const ZSTD_LEVEL: i32 = 1;
 /// Most lake files are small (one platform's posts of one day), and a
 /// Parquet writer pays per column chunk: a codec with its own zstd contexts,
 /// a dictionary page. So a file that fits in one data page gets no
-/// dictionaries (zstd finds the same repeats in plain values), and a column
-/// that is null throughout is stored uncompressed (its few bytes of levels
-/// gain nothing from a codec).
+/// dictionaries (zstd finds the same repeats in plain values), its integer
+/// and timestamp columns are delta-encoded (counts and times of one day
+/// take a few bits each, where plain values hand zstd eight bytes, and
+/// zstd was a sixth of an import's time), and a column that is null
+/// throughout is stored uncompressed (its few bytes of levels gain nothing
+/// from a codec).
 pub(super) fn encode(contract: &Contract, batch: &RecordBatch) -> Result<Vec<u8>, ParquetError> {
     let small = batch.num_rows() <= DEFAULT_DATA_PAGE_ROW_COUNT_LIMIT;
     let mut builder = WriterProperties::builder()
@@ -36,6 +40,17 @@ pub(super) fn encode(contract: &Contract, batch: &RecordBatch) -> Result<Vec<u8>
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
     if small {
         builder = builder.set_dictionary_enabled(false);
+        for field in batch.schema().fields() {
+            if matches!(
+                field.data_type(),
+                DataType::Int32 | DataType::Int64 | DataType::Timestamp(_, _)
+            ) {
+                builder = builder.set_column_encoding(
+                    ColumnPath::from(field.name().as_str()),
+                    Encoding::DELTA_BINARY_PACKED,
+                );
+            }
+        }
     } else {
         // A key unique within an input has as many dictionary entries as
         // rows: the dictionary only costs time and space.
@@ -145,6 +160,12 @@ mod tests {
                     .any(|e| e == Encoding::RLE_DICTIONARY)
             };
             assert_eq!(dictionary("likes"), !small, "{rows} rows");
+            for int_column in ["likes", "source_record", "published_at"] {
+                let delta = column(int_column)
+                    .encodings()
+                    .any(|e| e == Encoding::DELTA_BINARY_PACKED);
+                assert_eq!(delta, small, "{int_column}, {rows} rows");
+            }
             assert!(
                 !dictionary("post_id"),
                 "a unique key never gets a dictionary"
