@@ -152,7 +152,8 @@ impl PieceFlow {
                 // Let go of the block before it is landed, so that its buffer
                 // can take the next one.
                 drop(text);
-                // The receiver outlives every piece it waits for.
+                // Fails only when the import has stopped on an input error
+                // and no longer waits for its pieces.
                 let _ = sender.send((number, piece));
             });
         }
