@@ -64,7 +64,7 @@ pub(super) async fn import(
     let mappers = sink.shared_mappers();
     let plan = Arc::new(ScanPlan::new(&mappers));
     let mut line_no = blank_lines;
-    let mut flow = PieceFlow::default();
+    let mut flow = PieceFlow::new();
     loop {
         // The next block is read while the workers map the ones before it;
         // a landed block's buffer takes it (a fresh buffer would fault its
@@ -107,7 +107,6 @@ const BLOCKS_IN_FLIGHT: usize = 1;
 /// the rayon pool as soon as their block is read, and landed in input
 /// order as they come back, so no core waits for a whole block to finish
 /// (with a barrier per block, the two cores were busy 85% of the time).
-#[derive(Default)]
 struct PieceFlow {
     /// The start of the line the last block read ends with.
     carry: Vec<u8>,
@@ -122,7 +121,8 @@ struct PieceFlow {
     next: usize,
     /// Mapped pieces that came back before one they follow.
     waiting: BTreeMap<usize, Piece>,
-    channel: Option<(Sender<MappedPiece>, Receiver<MappedPiece>)>,
+    sender: Sender<MappedPiece>,
+    receiver: Receiver<MappedPiece>,
 }
 
 /// A piece's number and its mapping, or the panic of the worker that
@@ -130,6 +130,20 @@ struct PieceFlow {
 type MappedPiece = (usize, std::thread::Result<Piece>);
 
 impl PieceFlow {
+    fn new() -> PieceFlow {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        PieceFlow {
+            carry: Vec::new(),
+            spare: None,
+            blocks: VecDeque::new(),
+            spawned: 0,
+            next: 0,
+            waiting: BTreeMap::new(),
+            sender,
+            receiver,
+        }
+    }
+
     /// Hands every piece of `block` to the rayon pool.
     fn map_block(
         &mut self,
@@ -138,10 +152,9 @@ impl PieceFlow {
         mappers: &Arc<[RowMapper]>,
         plan: &Arc<Option<ScanPlan>>,
     ) {
-        let (sender, _) = self.channel.get_or_insert_with(std::sync::mpsc::channel);
         let block = Arc::new(block);
         for (range, first_line) in pieces {
-            let (sender, mappers, plan) = (sender.clone(), mappers.clone(), plan.clone());
+            let (sender, mappers, plan) = (self.sender.clone(), mappers.clone(), plan.clone());
             let text = block.clone();
             let number = self.spawned;
             self.spawned += 1;
@@ -177,11 +190,10 @@ impl PieceFlow {
             let piece = match self.waiting.remove(&self.next) {
                 Some(piece) => piece,
                 None => {
-                    let (_, receiver) = self.channel.as_ref().expect("pieces were handed out");
                     let (number, piece) = if self.blocks.len() > in_flight {
-                        receiver.recv().expect("every piece handed out comes back")
+                        (self.receiver.recv()).expect("the flow holds a sender")
                     } else {
-                        match receiver.try_recv() {
+                        match self.receiver.try_recv() {
                             Ok(mapped) => mapped,
                             Err(_) => return,
                         }
@@ -195,7 +207,7 @@ impl PieceFlow {
                 }
             };
             let text = &self.blocks.front().expect("checked above").0;
-            accept_block(sink, text, vec![piece]);
+            accept_piece(sink, text, piece);
             self.next += 1;
         }
     }
@@ -223,17 +235,15 @@ fn split_pieces(block: &[u8], line_no: &mut i64) -> Vec<(Range<usize>, i64)> {
     pieces
 }
 
-/// Lands a block's mapped pieces in input order.
-fn accept_block(sink: &mut Sink, text: &[u8], pieces: Vec<Piece>) {
+/// Lands a mapped piece of the block `text`.
+fn accept_piece(sink: &mut Sink, text: &[u8], piece: Piece) {
     let key_of = |mappers: &[RowMapper], record: &PieceRecord| {
         map_line(mappers, &text[record.raw.clone()], record.no)
             .ok()
             .and_then(|(i, rows)| rows.first().and_then(|row| mappers[i].key(row)))
             .unwrap_or_default()
     };
-    for piece in pieces {
-        sink.accept_piece(piece, text, &key_of);
-    }
+    sink.accept_piece(piece, text, &key_of);
 }
 
 /// The next block of whole lines (the rest of the input at its end), and
@@ -505,10 +515,7 @@ mod tests {
     /// partition are in input order.
     #[tokio::test]
     async fn pieces_land_in_input_order_whatever_order_they_are_mapped_in() {
-        let dir = tempfile::tempdir().unwrap();
-        let lake = Lake::open(dir.path().join("lake").to_str().unwrap())
-            .await
-            .unwrap();
+        let (dir, lake) = crate::import::tests::temp_lake().await;
         let now = chrono::Utc::now().timestamp_micros();
         let path = dir.path().join("posts.ndjson");
         let mut sink = Sink::new(
@@ -528,7 +535,7 @@ mod tests {
             150 => "{not json".to_string(),
             _ => post(no),
         };
-        let mut flow = PieceFlow::default();
+        let mut flow = PieceFlow::new();
         let mut line_no = 0usize;
         // A block of 300 lines in one piece, then blocks of 25 one-line
         // pieces.
@@ -580,23 +587,20 @@ mod tests {
         }
     }
 
+    /// Every batch of the Parquet files under `dir`.
     fn read_table(dir: &Path) -> Vec<arrow::record_batch::RecordBatch> {
-        let mut batches = Vec::new();
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                batches.extend(read_table(&path));
-            } else if path.extension().is_some_and(|e| e == "parquet") {
+        crate::import::tests::walk(dir)
+            .into_iter()
+            .filter(|path| path.extension().is_some_and(|e| e == "parquet"))
+            .flat_map(|path| {
                 let file = std::fs::File::open(&path).unwrap();
-                let reader =
-                    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-                        .unwrap()
-                        .build()
-                        .unwrap();
-                batches.extend(reader.map(Result::unwrap));
-            }
-        }
-        batches
+                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+                    .unwrap()
+                    .build()
+                    .unwrap()
+                    .map(Result::unwrap)
+            })
+            .collect()
     }
 
     fn int_column(batches: &[arrow::record_batch::RecordBatch], name: &str) -> Vec<i64> {

@@ -342,18 +342,25 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// An empty local lake in a temporary directory (kept while the
+    /// directory is).
+    pub(crate) async fn temp_lake() -> (tempfile::TempDir, Lake) {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::open(dir.path().join("lake").to_str().unwrap())
+            .await
+            .unwrap();
+        (dir, lake)
+    }
 
     /// The batch name hashed while the input is read is the hash of the
     /// whole file, so that it does not depend on whether a file had to be
     /// named before the input was read to its end.
     #[tokio::test]
     async fn files_are_named_by_the_hash_of_the_whole_input() {
-        let dir = tempfile::tempdir().unwrap();
-        let lake = Lake::open(dir.path().join("lake").to_str().unwrap())
-            .await
-            .unwrap();
+        let (dir, lake) = temp_lake().await;
         let post = |id: &str| {
             format!(
                 r#"{{"id": "{id}", "platform": "x", "posting_time": "2024-03-01T10:00:00Z", "engagement_metrics": {{"likes": 3}}}}"#
@@ -408,7 +415,8 @@ mod tests {
         assert_eq!(record.values(), &[blank as i64 + 2]);
     }
 
-    fn walk(dir: &Path) -> Vec<PathBuf> {
+    /// Every file under `dir`.
+    pub(crate) fn walk(dir: &Path) -> Vec<PathBuf> {
         let mut files = Vec::new();
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
